@@ -1,0 +1,212 @@
+"""The `deskmate` command line: index, ask, status, demo, serve.
+
+Errors stop here: one line on stderr and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from adapters.console import RichProgress, print_answer, print_status, print_summary
+from adapters.logs import configure_logging
+from adapters.runtime import Runtime, open_runtime
+from bot.errors import DeskmateError, ReindexRunning
+from bot.models import EVERYONE, Asker, Question
+from bot.settings import Settings
+from indexer.sources import ad_hoc_source
+
+app = typer.Typer(
+    help="Deskmate: answers from your Confluence and HR exports, with sources.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+log = logging.getLogger("deskmate")
+T = TypeVar("T")
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+DEMO_QUESTIONS = (
+    "How many vacation days do I get per year?",
+    "What is the ESPP discount?",
+    "How do I connect to the VPN from home?",
+)
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        settings = Settings(**overrides)
+    except Exception as exc:
+        err.print(f"[red]error:[/] invalid configuration: {exc}")
+        raise typer.Exit(2) from None
+    configure_logging(settings)
+    return settings
+
+
+def _run(settings: Settings, job: Callable[[Runtime], Awaitable[T]]) -> T:
+    async def main() -> T:
+        async with open_runtime(settings) as runtime:
+            return await job(runtime)
+
+    try:
+        return asyncio.run(main())
+    except ReindexRunning as exc:
+        err.print(f"[yellow]{exc}[/]; try again when it has finished")
+        raise typer.Exit(3) from None
+    except DeskmateError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+@app.command()
+def index(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Folders or .zip exports")] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Only these configured sources")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
+) -> None:
+    """Index the sources in sources.yaml, or the folders / .zip files given."""
+    settings = _settings()
+
+    async def job(runtime: Runtime) -> None:
+        progress = None if as_json or not sys.stderr.isatty() else RichProgress(err)
+        if paths:
+            extract = settings.data_dir / "extracted"
+            sources = [ad_hoc_source(p, extract) for p in paths]
+            summary = await runtime.index(sources, "cli", progress)
+        else:
+            summary = await runtime.reindex("cli", source, progress)
+        if progress:
+            progress.stop()
+        if as_json:
+            data = summary.counts() | {
+                "run_id": summary.run_id,
+                "errors": [e.__dict__ for e in summary.errors],
+                "skipped_files": [e.__dict__ for e in summary.skipped_files],
+            }
+            console.print_json(json.dumps(data))
+        else:
+            print_summary(console, summary)
+
+    _run(settings, job)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question to answer")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON")] = False,
+    k: Annotated[int | None, typer.Option("--k", min=1, max=50, help="Passages to use")] = None,
+    user: Annotated[
+        str | None, typer.Option("--as", help="Answer as this user id or e-mail")
+    ] = None,
+) -> None:
+    """Answer a question from the knowledge base, with its sources."""
+    if not question.strip():
+        err.print("[red]error:[/] the question is empty")
+        raise typer.Exit(2)
+    overrides = {"top_k": k} if k else {}
+    settings = _settings(**overrides)
+
+    async def job(runtime: Runtime) -> None:
+        asker = Asker(user_id=user or "cli", email=user if user and "@" in user else None)
+        groups = runtime.directory.groups_of(asker) if user else frozenset({EVERYONE})
+        answer = await runtime.engine.answer(Question(question, asker, groups, groups))
+        if as_json:
+            console.print_json(json.dumps(answer_json(answer)))
+        else:
+            print_answer(console, question, answer)
+
+    _run(settings, job)
+
+
+def answer_json(answer: Any) -> dict[str, Any]:
+    return {
+        "answer": answer.text,
+        "answered": answer.answered,
+        "grounded": answer.grounded,
+        "note": answer.note,
+        "sources": [
+            {
+                "title": c.title,
+                "url": c.url,
+                "path": c.path,
+                "source": c.source,
+                "score": round(c.score, 4),
+                "pages": list(c.pages),
+                "updated_at": c.updated_at.isoformat() if c.updated_at else None,
+            }
+            for c in answer.citations
+        ],
+    }
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON")] = False,
+) -> None:
+    """Documents and chunks per source, and the last index runs."""
+    settings = _settings()
+
+    async def job(runtime: Runtime) -> None:
+        stats = await runtime.store.stats()
+        runs = await runtime.store.runs.recent(3)
+        if as_json:
+            data = {
+                "sources": [
+                    {"source": s.source, "documents": s.documents, "chunks": s.chunks}
+                    for s in stats
+                ],
+                "runs": [
+                    {
+                        "id": r.id,
+                        "trigger": r.trigger,
+                        "status": r.status,
+                        "started_at": r.started_at.isoformat(),
+                        "duration_s": r.duration_s,
+                        "counts": r.counts,
+                        "errors": r.errors,
+                    }
+                    for r in runs
+                ],
+            }
+            console.print_json(json.dumps(data))
+        else:
+            print_status(console, stats, runs)
+
+    _run(settings, job)
+
+
+@app.command()
+def demo() -> None:
+    """Index the sample knowledge base in examples/ and answer three sample questions."""
+    settings = _settings(
+        sources_file=EXAMPLES / "sources.yaml", groups_file=EXAMPLES / "groups.yaml"
+    )
+
+    async def job(runtime: Runtime) -> None:
+        console.rule("[bold]Indexing the sample knowledge base (examples/kb)")
+        summary = await runtime.reindex("demo")
+        print_summary(console, summary)
+        asker = Asker("demo-user")
+        everyone = frozenset({EVERYONE})
+        for text in DEMO_QUESTIONS:
+            console.rule(f"[bold]{text}")
+            answer = await runtime.engine.answer(Question(text, asker, everyone, everyone))
+            print_answer(console, text, answer)
+
+    _run(settings, job)
+
+
+def main() -> None:  # pragma: no cover - console script entry
+    app()

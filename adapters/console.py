@@ -1,0 +1,98 @@
+"""Terminal rendering for the CLI: progress, run summaries, answers with sources, status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot.models import Answer, Citation
+from bot.store import SourceStats
+from bot.store.runs import IndexRun
+from indexer.pipeline import RunSummary
+
+
+class RichProgress:
+    """The indexer's progress on the terminal: one spinner line per source."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed} files"),
+            TextColumn("[dim]{task.fields[path]}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self._task: int | None = None
+        self._progress.start()
+
+    def start(self, source: str) -> None:
+        self._task = int(self._progress.add_task(source, total=None, path=""))
+
+    def advance(self, path: str) -> None:
+        if self._task is not None:
+            self._progress.update(self._task, advance=1, path=path[-50:])  # type: ignore[arg-type]
+
+    def stop(self) -> None:
+        self._progress.stop()
+
+
+def print_summary(console: Console, summary: RunSummary) -> None:
+    console.print(
+        f"[bold]{summary.added}[/] added, [bold]{summary.updated}[/] updated, "
+        f"[bold]{summary.unchanged}[/] unchanged, [bold]{summary.deleted}[/] deleted, "
+        f"[bold {'red' if summary.failed else 'green'}]{summary.failed}[/] failed, "
+        f"{summary.skipped} skipped; {summary.chunks} chunks "
+        f"({summary.embedded} embedded, {summary.cached} from cache) in {summary.seconds:.1f}s"
+        f" ({summary.chunks_per_second:.0f} chunks/s)"
+    )
+    for error in summary.errors:
+        console.print(f"  [red]✗[/] {error.path}: {error.reason}")
+    for skipped in summary.skipped_files:
+        console.print(f"  [dim]– {skipped.path}: {skipped.reason}[/]")
+
+
+def print_answer(console: Console, question: str, answer: Answer) -> None:
+    console.print(Markdown(answer.text))
+    if answer.note:
+        console.print(f"[yellow]{answer.note}[/]")
+    if answer.citations:
+        console.print("[bold]Sources[/]" if answer.answered else "[bold]Closest sources[/]")
+        for citation in answer.citations:
+            console.print(f"  [{citation.number}] {describe(citation)}", highlight=False)
+    console.print()
+
+
+def describe(citation: Citation) -> str:
+    where = citation.url or f"{citation.source}:{citation.path}"
+    pages = f", p. {', '.join(map(str, citation.pages))}" if citation.pages else ""
+    fresh = f" (updated {citation.updated_at:%Y-%m-%d})" if citation.updated_at else ""
+    return f"{citation.title}{pages} — {where}{fresh}"
+
+
+def print_status(console: Console, stats: Sequence[SourceStats], runs: Sequence[IndexRun]) -> None:
+    table = Table("source", "documents", "chunks", "last indexed", title="Knowledge base")
+    for s in stats:
+        when = f"{s.last_indexed:%Y-%m-%d %H:%M}" if s.last_indexed else "-"
+        table.add_row(s.source, str(s.documents), str(s.chunks), when)
+    console.print(table)
+    if not runs:
+        console.print("No index run yet: run `deskmate index`.")
+    for run in runs:
+        took = f" in {run.duration_s:.1f}s" if run.duration_s is not None else ""
+        console.print(
+            f"run {run.id} ({run.trigger}) {run.status}{took}, started "
+            f"{run.started_at:%Y-%m-%d %H:%M}: "
+            + ", ".join(f"{k} {v}" for k, v in run.counts.items() if k in COUNT_KEYS)
+        )
+        for error in run.errors[:10]:
+            console.print(f"  [red]✗[/] {error.get('path')}: {error.get('reason')}")
+
+
+COUNT_KEYS = ("added", "updated", "unchanged", "deleted", "failed")

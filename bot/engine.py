@@ -1,0 +1,207 @@
+"""The answer engine: one `answer(question)` for every adapter and the CLI.
+
+retrieve (hybrid, access-controlled) -> decide (relevance floor) -> generate (grounded LLM, or
+extractive without one) -> cite -> remember. It knows nothing about Slack or Teams.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from bot import texts
+from bot.citations import apply_markers, citations_for, renumber
+from bot.embeddings import Embedder
+from bot.extractive import best_quotes
+from bot.llm import ChatModel, OnText
+from bot.models import Answer, Chunk, Question, Timings
+from bot.prompts import (
+    ANSWER_SYSTEM,
+    CONDENSE_SYSTEM,
+    NO_ANSWER,
+    answer_user_message,
+    condense_user_message,
+)
+from bot.retrieval import Retrieved, Retriever
+from bot.settings import Settings
+from bot.store import Store
+from bot.store.feedback import StoredAnswer
+
+log = logging.getLogger(__name__)
+
+PRIVATE_MARGIN = 0.05
+
+
+class Engine:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        embedder: Embedder,
+        *,
+        chat: ChatModel | None = None,
+        contacts: Mapping[str, str] | None = None,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._embedder = embedder
+        self._chat = chat
+        self._contacts = dict(contacts or {})
+        self.retriever = Retriever(
+            store.search,
+            embedder,
+            limit=settings.top_k,
+            per_document=settings.max_chunks_per_document,
+            floor=settings.relevance_floor,
+        )
+
+    async def answer(self, question: Question, on_text: OnText | None = None) -> Answer:
+        started = time.perf_counter()
+        history = await self._history(question)
+        query = await self._standalone(question.text, history)
+        retrieved = await self.retriever.retrieve(query, question.audience)
+        retrieved_at = time.perf_counter()
+        if retrieved.relevant:
+            answer = await self._grounded(query, retrieved, on_text)
+        else:
+            answer = self._dont_know(retrieved.chunks)
+        generated_at = time.perf_counter()
+        if not question.private and await self._better_in_private(question, query, retrieved):
+            answer = replace(answer, private_answer_available=True)
+        answer = replace(
+            answer,
+            answer_id=uuid.uuid4().hex[:16],
+            timings=Timings(
+                retrieve_ms=(retrieved_at - started) * 1000,
+                generate_ms=(generated_at - retrieved_at) * 1000,
+                total_ms=(time.perf_counter() - started) * 1000,
+            ),
+        )
+        await self._remember(question, answer)
+        return answer
+
+    async def _history(self, question: Question) -> list[tuple[str, str]]:
+        if not question.conversation_id or not self._settings.memory_turns:
+            return []
+        return await self._store.conversations.recent(
+            question.conversation_id, self._settings.memory_turns
+        )
+
+    async def _standalone(self, text: str, history: Sequence[tuple[str, str]]) -> str:
+        """A follow-up condensed into a question that retrieval understands on its own."""
+        if not history:
+            return text
+        if self._chat is not None:
+            try:
+                condensed = await self._chat.complete(
+                    CONDENSE_SYSTEM, condense_user_message(history, text)
+                )
+                if condensed.strip():
+                    return condensed.strip()
+            except Exception:
+                log.warning("could not condense a follow-up; using the previous question too")
+        return f"{history[-1][0]} {text}"
+
+    async def _grounded(self, query: str, retrieved: Retrieved, on_text: OnText | None) -> Answer:
+        if self._chat is None:
+            return await self._extractive(query, retrieved)
+        try:
+            reply = await self._chat.complete(
+                ANSWER_SYSTEM, answer_user_message(query, retrieved.chunks), on_text
+            )
+        except Exception as exc:
+            log.warning("chat model failed (%s); answering extractively", type(exc).__name__)
+            answer = await self._extractive(query, retrieved)
+            return replace(answer, note=texts.LLM_FALLBACK_NOTE)
+        if reply.strip() == NO_ANSWER or not reply.strip():
+            return self._dont_know(retrieved.chunks)
+        return self._cited(reply, retrieved.chunks)
+
+    def _cited(self, reply: str, chunks: Sequence[Chunk]) -> Answer:
+        citations = citations_for(chunks)
+        by_document = {(c.source, c.path): c.number for c in citations}
+        passage_to_citation = {
+            i: by_document[(chunk.source, chunk.path)] for i, chunk in enumerate(chunks, start=1)
+        }
+        text, used = apply_markers(reply, passage_to_citation)
+        grounded = bool(used)
+        shown = citations
+        if grounded:
+            text, shown = renumber(text, citations, used)
+        return Answer(
+            text=text,
+            citations=shown,
+            answered=True,
+            grounded=grounded,
+            note=None if grounded else texts.NOT_GROUNDED_NOTE,
+        )
+
+    async def _extractive(self, query: str, retrieved: Retrieved) -> Answer:
+        citations = citations_for(retrieved.chunks)
+        number_of = {(c.source, c.path): c.number for c in citations}
+        quotes = await best_quotes(query, retrieved.query_vector, retrieved.chunks, self._embedder)
+        lines = [texts.EXTRACTIVE_INTRO]
+        used: list[int] = []
+        for quote in quotes:
+            number = number_of[(quote.chunk.source, quote.chunk.path)]
+            used.append(number)
+            lines.append(f"- “{quote.text}” [{number}]")
+        text, shown = renumber("\n".join(lines), citations, tuple(dict.fromkeys(used)))
+        return Answer(text=text, citations=shown, answered=True, grounded=True)
+
+    def _dont_know(self, chunks: Sequence[Chunk]) -> Answer:
+        closest = citations_for(chunks)[:3]
+        lines = [texts.DONT_KNOW]
+        if closest:
+            lines.append(texts.DONT_KNOW_CLOSEST)
+            lines.extend(f"• {c.title} [{c.number}]" for c in closest)
+        contacts = tuple(
+            dict.fromkeys(self._contacts[c.source] for c in closest if c.source in self._contacts)
+        )
+        if contacts:
+            lines.append(texts.DONT_KNOW_ASK.format(contacts=" or ".join(contacts)))
+        return Answer(
+            text="\n".join(lines),
+            citations=closest,
+            answered=False,
+            grounded=False,
+            contacts=contacts,
+        )
+
+    async def _better_in_private(self, question: Question, query: str, public: Retrieved) -> bool:
+        """Would documents only the asker may see give a better answer than the shared ones?"""
+        if not question.asker_groups - question.audience:
+            return False
+        private = await self.retriever.retrieve(
+            query, question.asker_groups, vector=public.query_vector
+        )
+        if not private.relevant:
+            return False
+        public_ids = {c.chunk_id for c in public.chunks}
+        extra = [c for c in private.chunks if c.chunk_id not in public_ids]
+        best_extra = max((c.similarity for c in extra), default=0.0)
+        return best_extra > public.best_similarity + PRIVATE_MARGIN or (
+            not public.relevant and bool(extra)
+        )
+
+    async def _remember(self, question: Question, answer: Answer) -> None:
+        answer_id = answer.answer_id or ""
+        await self._store.feedback.save_answer(
+            StoredAnswer(
+                id=answer_id,
+                asker=question.asker.user_id,
+                question=question.text,
+                answer=answer.text,
+                sources=[
+                    {"title": c.title, "url": c.url, "path": c.path} for c in answer.citations
+                ],
+                answered=answer.answered,
+            )
+        )
+        if question.conversation_id and self._settings.memory_turns:
+            await self._store.conversations.append(
+                question.conversation_id, question.text, answer.text
+            )

@@ -1,0 +1,21 @@
+"""Errors raised inside Deskmate; only adapters, the CLI and the scheduler catch them."""
+
+
+class DeskmateError(Exception):
+    """Base class: the message is written for an operator and says what to do next."""
+
+
+class ConfigError(DeskmateError):
+    """The configuration cannot work as given."""
+
+
+class StoreUnavailable(DeskmateError):
+    """The knowledge base database cannot be reached."""
+
+
+class LoadError(DeskmateError):
+    """One file could not be read; the run skips it and goes on."""
+
+
+class ReindexRunning(DeskmateError):
+    """Another re-index holds the lock."""

@@ -1,0 +1,47 @@
+"""The chat model: LangChain `ChatOpenAI` against OpenAI or any OpenAI-compatible endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_openai import ChatOpenAI
+
+from bot.settings import Settings
+
+OnText = Callable[[str], Awaitable[None]]
+
+
+class ChatModel:
+    """Bounded calls: a timeout per attempt, a few retries, then the caller's fallback."""
+
+    def __init__(self, settings: Settings, model: str | None = None) -> None:
+        self.model = model or settings.chat_model
+        self._timeout = settings.llm_timeout
+        self._retries = settings.llm_retries
+        self._client = ChatOpenAI(
+            model=self.model,
+            api_key=settings.openai_api_key,
+            base_url=settings.openai_base_url,
+            timeout=settings.llm_timeout,
+            max_retries=settings.llm_retries,
+            temperature=0,
+        )
+
+    async def complete(self, system: str, user: str, on_text: OnText | None = None) -> str:
+        messages: list[BaseMessage] = [SystemMessage(system), HumanMessage(user)]
+        budget = self._timeout * (self._retries + 1)
+        async with asyncio.timeout(budget):
+            if on_text is None:
+                reply = await self._client.ainvoke(messages)
+                return str(reply.content)
+            return await self._stream(messages, on_text)
+
+    async def _stream(self, messages: list[BaseMessage], on_text: OnText) -> str:
+        text = ""
+        async for piece in self._client.astream(messages):
+            if isinstance(piece.content, str) and piece.content:
+                text += piece.content
+                await on_text(text)
+        return text

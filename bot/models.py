@@ -1,0 +1,92 @@
+"""The records that flow through Deskmate: what is asked, what is known, what is answered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+EVERYONE = "everyone"
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asks: a platform user id plus the ids that identify the same person elsewhere."""
+
+    user_id: str
+    email: str | None = None
+    display_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as the engine sees it, whatever platform it came from.
+
+    `audience` is the set of groups whose documents may be used in the reply: the asker's
+    groups in a DM or private reply, the intersection over every listener in a shared channel.
+    `asker_groups` are the asker's own groups: would a private answer be better?
+    """
+
+    text: str
+    asker: Asker
+    audience: frozenset[str]
+    asker_groups: frozenset[str] = frozenset()
+    conversation_id: str | None = None
+    private: bool = True
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrieved passage with its provenance and scores."""
+
+    chunk_id: int
+    document_id: int
+    source: str
+    path: str
+    title: str
+    url: str | None
+    heading_path: tuple[str, ...]
+    text: str
+    page: int | None
+    updated_at: datetime | None
+    indexed_at: datetime | None
+    score: float
+    similarity: float
+    keyword_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source shown under an answer."""
+
+    number: int
+    title: str
+    url: str | None
+    source: str
+    path: str
+    snippet: str
+    score: float
+    updated_at: datetime | None = None
+    indexed_at: datetime | None = None
+    pages: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Timings:
+    retrieve_ms: float = 0.0
+    generate_ms: float = 0.0
+    total_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the engine says, ready for any adapter to render."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    answered: bool
+    grounded: bool
+    timings: Timings = field(default_factory=Timings)
+    private_answer_available: bool = False
+    contacts: tuple[str, ...] = ()
+    note: str | None = None
+    answer_id: str | None = None

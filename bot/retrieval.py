@@ -1,0 +1,79 @@
+"""Retrieval: embed the query, run the hybrid search, decide whether anything is relevant."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.embeddings import Embedder
+from bot.models import Chunk
+from bot.store.search import SearchStore
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    chunks: tuple[Chunk, ...]
+    relevant: bool
+    query_vector: np.ndarray
+
+    @property
+    def best_similarity(self) -> float:
+        return max((c.similarity for c in self.chunks), default=0.0)
+
+
+class Retriever:
+    def __init__(
+        self,
+        search: SearchStore,
+        embedder: Embedder,
+        *,
+        limit: int,
+        per_document: int,
+        floor: float,
+    ) -> None:
+        self._search = search
+        self._embedder = embedder
+        self._limit = limit
+        self._per_document = per_document
+        self._floor = floor
+
+    async def embed_query(self, query: str) -> np.ndarray:
+        vectors = await asyncio.to_thread(self._embedder.embed, [query])
+        return vectors[0]
+
+    async def retrieve(
+        self,
+        query: str,
+        groups: Collection[str],
+        *,
+        vector: np.ndarray | None = None,
+        limit: int | None = None,
+        mode: str = "hybrid",
+    ) -> Retrieved:
+        if vector is None:
+            vector = await self.embed_query(query)
+        chunks = await self._search.search(
+            query,
+            vector,
+            groups,
+            limit=limit or self._limit,
+            per_document=self._per_document,
+            mode=mode,
+        )
+        return Retrieved(tuple(chunks), self.is_relevant(chunks), vector)
+
+    def is_relevant(self, chunks: Sequence[Chunk]) -> bool:
+        """The relevance floor: a close enough vector match, or a strong keyword hit.
+
+        A keyword hit (e.g. an acronym like "ESPP") counts when it also clears a lower vector
+        bar, so a stray common word does not make an unrelated question "answerable".
+        """
+        for chunk in chunks:
+            if chunk.similarity >= self._floor:
+                return True
+            if chunk.keyword_rank == 1 and chunk.similarity >= self._floor * 0.6:
+                return True
+        return False

@@ -1,0 +1,107 @@
+"""The knowledge base store: the only package that speaks SQL.
+
+`open_store` connects (starting the embedded PostgreSQL when no `DATABASE_URL` is set),
+applies migrations, checks the embedding dimension and returns a `Store` whose parts each own
+the queries of one concern.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+from pgvector.psycopg import register_vector_async
+from psycopg_pool import AsyncConnectionPool
+
+from bot.database import database_url, redact
+from bot.errors import StoreUnavailable
+from bot.settings import Settings
+from bot.store.conversations import ConversationStore
+from bot.store.documents import DocumentStore
+from bot.store.feedback import FeedbackStore
+from bot.store.migrations import SCHEMA_VERSION, migrate, schema_version
+from bot.store.runs import RunStore
+from bot.store.search import SearchStore
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SourceStats", "Store", "open_store"]
+
+
+@dataclass(frozen=True)
+class SourceStats:
+    source: str
+    documents: int
+    chunks: int
+    last_indexed: datetime | None
+
+
+class Store:
+    def __init__(self, pool: AsyncConnectionPool, settings: Settings) -> None:
+        self.pool = pool
+        self.documents = DocumentStore(pool, settings.vector_type)
+        self.search = SearchStore(pool, settings.vector_type)
+        self.runs = RunStore(pool)
+        self.conversations = ConversationStore(pool, settings.memory_ttl_hours)
+        self.feedback = FeedbackStore(pool)
+
+    async def stats(self) -> list[SourceStats]:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT d.source, count(DISTINCT d.id), count(c.id), max(d.indexed_at) "
+                "FROM documents d LEFT JOIN chunks c ON c.document_id = d.id "
+                "GROUP BY d.source ORDER BY d.source"
+            )
+            return [SourceStats(*row) for row in await cur.fetchall()]
+
+    async def ready(self) -> bool:
+        """Database reachable and schema current."""
+        try:
+            async with self.pool.connection(timeout=2) as conn:
+                return await schema_version(conn) == SCHEMA_VERSION
+        except Exception:
+            return False
+
+
+async def _configure(conn: psycopg.AsyncConnection) -> None:
+    await register_vector_async(conn)
+    await conn.execute("SET hnsw.iterative_scan = relaxed_order")
+    await conn.execute("SET hnsw.ef_search = 100")
+    await conn.commit()
+
+
+@asynccontextmanager
+async def open_store(
+    settings: Settings, *, dim: int, model: str, url: str | None = None
+) -> AsyncIterator[Store]:
+    """Connect, migrate and yield a ready `Store`; the pool closes on exit."""
+    url = url or database_url(settings)
+    try:
+        conn = await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        raise StoreUnavailable(
+            f"cannot connect to the database at {redact(url)}; check DATABASE_URL "
+            "or leave it empty to use the embedded database"
+        ) from exc
+    async with conn:
+        applied = await migrate(conn, dim, model, settings.vector_type)
+        if applied:
+            log.info("applied %d schema migration(s)", applied)
+    pool = AsyncConnectionPool(
+        url,
+        min_size=1,
+        max_size=settings.db_pool_size,
+        configure=_configure,
+        kwargs={"autocommit": True},
+        open=False,
+        reconnect_timeout=30,
+    )
+    await pool.open(wait=True, timeout=15)
+    try:
+        yield Store(pool, settings)
+    finally:
+        await pool.close()

@@ -1,0 +1,174 @@
+"""SQL for documents, their chunks and the embedding cache."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from psycopg_pool import AsyncConnectionPool
+
+from bot.store.vectors import to_db_vector, to_numpy
+
+CHUNK_COLUMNS = (
+    "document_id",
+    "ordinal",
+    "heading_path",
+    "heading_text",
+    "text",
+    "page",
+    "audience",
+    "embedding",
+)
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    source: str
+    path: str
+    title: str
+    url: str | None
+    parent_path: str | None
+    breadcrumbs: Sequence[str]
+    content_hash: str
+    audience: Sequence[str]
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    ordinal: int
+    heading_path: Sequence[str]
+    text: str
+    page: int | None
+    embedding: np.ndarray
+
+
+class DocumentStore:
+    def __init__(self, pool: AsyncConnectionPool, vector_type: str) -> None:
+        self._pool = pool
+        self._vector_type = vector_type
+
+    async def hashes(self, source: str) -> dict[str, str]:
+        """path -> content hash of every document stored for `source`."""
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT path, content_hash FROM documents WHERE source = %s", (source,)
+            )
+            return {path: digest for path, digest in await cur.fetchall()}
+
+    async def audiences(self, source: str) -> set[tuple[str, ...]]:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT DISTINCT audience FROM documents WHERE source = %s", (source,)
+            )
+            return {tuple(row[0]) for row in await cur.fetchall()}
+
+    async def replace(self, document: DocumentRow, chunks: Sequence[ChunkRow]) -> None:
+        """Insert or replace one document and all its chunks in a single transaction."""
+        async with self._pool.connection() as conn, conn.transaction():
+            cur = await conn.execute(
+                """
+                INSERT INTO documents (source, path, title, url, parent_path, breadcrumbs,
+                                       content_hash, audience, updated_at, indexed_at)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, now())
+                ON CONFLICT (source, path) DO UPDATE SET
+                    title = excluded.title, url = excluded.url,
+                    parent_path = excluded.parent_path, breadcrumbs = excluded.breadcrumbs,
+                    content_hash = excluded.content_hash, audience = excluded.audience,
+                    updated_at = excluded.updated_at, indexed_at = now()
+                RETURNING id""",
+                (
+                    document.source,
+                    document.path,
+                    document.title,
+                    document.url,
+                    document.parent_path,
+                    list(document.breadcrumbs),
+                    document.content_hash,
+                    list(document.audience),
+                    document.updated_at,
+                ),
+            )
+            document_id = int((await cur.fetchone() or (0,))[0])
+            await conn.execute("DELETE FROM chunks WHERE document_id = %s", (document_id,))
+            copy_sql = f"COPY chunks ({', '.join(CHUNK_COLUMNS)}) FROM STDIN WITH (FORMAT BINARY)"
+            async with conn.cursor().copy(copy_sql) as copy:
+                copy.set_types(
+                    ["int8", "int4", "text[]", "text", "text", "int4", "text[]", self._vector_type]
+                )
+                for chunk in chunks:
+                    await copy.write_row(
+                        (
+                            document_id,
+                            chunk.ordinal,
+                            list(chunk.heading_path),
+                            " ".join(chunk.heading_path),
+                            chunk.text,
+                            chunk.page,
+                            list(document.audience),
+                            to_db_vector(chunk.embedding, self._vector_type),
+                        )
+                    )
+
+    async def set_audience(self, source: str, audience: Sequence[str]) -> int:
+        """Apply a changed audience to every stored document of `source` without re-embedding."""
+        async with self._pool.connection() as conn, conn.transaction():
+            cur = await conn.execute(
+                "UPDATE documents SET audience = %s WHERE source = %s AND audience <> %s",
+                (list(audience), source, list(audience)),
+            )
+            await conn.execute(
+                "UPDATE chunks c SET audience = d.audience FROM documents d "
+                "WHERE c.document_id = d.id AND d.source = %s AND c.audience <> d.audience",
+                (source,),
+            )
+            return cur.rowcount
+
+    async def delete(self, source: str, paths: Sequence[str]) -> int:
+        if not paths:
+            return 0
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "DELETE FROM documents WHERE source = %s AND path = ANY(%s)", (source, list(paths))
+            )
+            return cur.rowcount
+
+    async def delete_source(self, source: str) -> int:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute("DELETE FROM documents WHERE source = %s", (source,))
+            return cur.rowcount
+
+    async def cached_embeddings(
+        self, model: str, hashes: Sequence[bytes]
+    ) -> dict[bytes, np.ndarray]:
+        if not hashes:
+            return {}
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT text_hash, embedding FROM embedding_cache "
+                "WHERE model = %s AND text_hash = ANY(%s)",
+                (model, list(hashes)),
+            )
+            return {bytes(h): to_numpy(e) for h, e in await cur.fetchall()}
+
+    async def cache_embeddings(self, model: str, items: Sequence[tuple[bytes, np.ndarray]]) -> None:
+        if not items:
+            return
+        async with self._pool.connection() as conn, conn.transaction():
+            await conn.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS embedding_cache_in "
+                "(LIKE embedding_cache) ON COMMIT DELETE ROWS"
+            )
+            copy_sql = (
+                "COPY embedding_cache_in (model, text_hash, embedding) FROM STDIN (FORMAT BINARY)"
+            )
+            async with conn.cursor().copy(copy_sql) as copy:
+                copy.set_types(["text", "bytea", self._vector_type])
+                for digest, vector in items:
+                    await copy.write_row((model, digest, to_db_vector(vector, self._vector_type)))
+            await conn.execute(
+                "INSERT INTO embedding_cache SELECT * FROM embedding_cache_in "
+                "ON CONFLICT DO NOTHING"
+            )

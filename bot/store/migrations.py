@@ -1,0 +1,179 @@
+"""Numbered schema migrations, applied once each and recorded in `deskmate_migrations`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from psycopg import AsyncConnection, sql
+
+from bot.errors import ConfigError, StoreUnavailable
+
+Migration = Callable[[int, str], list[sql.Composable]]
+
+LOCK_KEY = 0x6465_736B  # advisory lock serialising migrations across processes
+
+
+def _v1_knowledge_base(dim: int, vector_type: str) -> list[sql.Composable]:
+    vtype = sql.SQL(f"{vector_type}({int(dim)})")
+    ops = sql.SQL(f"{vector_type}_cosine_ops")
+    return [
+        sql.SQL("""
+        CREATE TABLE deskmate_meta (key text PRIMARY KEY, value text NOT NULL)"""),
+        sql.SQL("""
+        CREATE TABLE documents (
+            id bigserial PRIMARY KEY,
+            source text NOT NULL,
+            path text NOT NULL,
+            title text NOT NULL,
+            url text,
+            parent_path text,
+            breadcrumbs text[] NOT NULL DEFAULT '{}',
+            content_hash text NOT NULL,
+            audience text[] NOT NULL,
+            updated_at timestamptz,
+            indexed_at timestamptz NOT NULL DEFAULT now(),
+            UNIQUE (source, path))"""),
+        sql.SQL("""
+        CREATE TABLE chunks (
+            id bigserial PRIMARY KEY,
+            document_id bigint NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            ordinal int NOT NULL,
+            heading_path text[] NOT NULL DEFAULT '{{}}',
+            heading_text text NOT NULL DEFAULT '',
+            text text NOT NULL,
+            page int,
+            audience text[] NOT NULL,
+            embedding {vtype} NOT NULL,
+            tsv tsvector GENERATED ALWAYS AS (
+                setweight(to_tsvector('english', heading_text), 'A')
+                || setweight(to_tsvector('english', text), 'B')) STORED)""").format(vtype=vtype),
+        sql.SQL("CREATE INDEX chunks_document ON chunks (document_id, ordinal)"),
+        sql.SQL("CREATE INDEX chunks_tsv ON chunks USING gin (tsv)"),
+        sql.SQL("CREATE INDEX chunks_audience ON chunks USING gin (audience)"),
+        sql.SQL("CREATE INDEX chunks_embedding ON chunks USING hnsw (embedding {ops})").format(
+            ops=ops
+        ),
+        sql.SQL("""
+        CREATE TABLE embedding_cache (
+            model text NOT NULL,
+            text_hash bytea NOT NULL,
+            embedding {vtype} NOT NULL,
+            PRIMARY KEY (model, text_hash))""").format(vtype=vtype),
+        sql.SQL("""
+        CREATE TABLE index_runs (
+            id bigserial PRIMARY KEY,
+            trigger text NOT NULL,
+            sources text[] NOT NULL DEFAULT '{}',
+            status text NOT NULL DEFAULT 'running',
+            started_at timestamptz NOT NULL DEFAULT now(),
+            finished_at timestamptz,
+            counts jsonb NOT NULL DEFAULT '{}',
+            errors jsonb NOT NULL DEFAULT '[]',
+            host text,
+            pid int)"""),
+    ]
+
+
+def _v2_conversations_and_feedback(dim: int, vector_type: str) -> list[sql.Composable]:
+    return [
+        sql.SQL("""
+        CREATE TABLE conversation_turns (
+            id bigserial PRIMARY KEY,
+            conversation_id text NOT NULL,
+            question text NOT NULL,
+            answer text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now())"""),
+        sql.SQL("CREATE INDEX conversation_turns_key ON conversation_turns (conversation_id, id)"),
+        sql.SQL("""
+        CREATE TABLE answers (
+            id text PRIMARY KEY,
+            asker text NOT NULL,
+            question text NOT NULL,
+            answer text NOT NULL,
+            sources jsonb NOT NULL DEFAULT '[]',
+            answered boolean NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now())"""),
+        sql.SQL("""
+        CREATE TABLE feedback (
+            id bigserial PRIMARY KEY,
+            answer_id text NOT NULL,
+            platform text NOT NULL,
+            user_id text NOT NULL,
+            rating smallint NOT NULL CHECK (rating IN (-1, 1)),
+            comment text,
+            question text NOT NULL DEFAULT '',
+            answer text NOT NULL DEFAULT '',
+            sources jsonb NOT NULL DEFAULT '[]',
+            created_at timestamptz NOT NULL DEFAULT now(),
+            UNIQUE (answer_id, user_id))"""),
+        sql.SQL("""
+        CREATE TABLE processed_events (
+            key text PRIMARY KEY,
+            created_at timestamptz NOT NULL DEFAULT now())"""),
+    ]
+
+
+MIGRATIONS: list[Migration] = [
+    lambda dim, vt: _v1_knowledge_base(dim, vt),
+    lambda dim, vt: _v2_conversations_and_feedback(dim, vt),
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+async def ensure_extension(conn: AsyncConnection) -> None:
+    try:
+        await conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    except Exception as exc:
+        raise StoreUnavailable(
+            "the pgvector extension is not available in this PostgreSQL "
+            "(CREATE EXTENSION vector failed); install pgvector 0.8 on the server "
+            "or leave DATABASE_URL empty to use the embedded database"
+        ) from exc
+
+
+async def migrate(conn: AsyncConnection, dim: int, model: str, vector_type: str) -> int:
+    """Bring the schema to the newest version; returns how many migrations ran."""
+    await ensure_extension(conn)
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS deskmate_migrations "
+            "(version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        cur = await conn.execute("SELECT coalesce(max(version), 0) FROM deskmate_migrations")
+        row = await cur.fetchone()
+        current = int(row[0]) if row else 0
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS[version - 1](dim, vector_type):
+                await conn.execute(statement)
+            await conn.execute("INSERT INTO deskmate_migrations (version) VALUES (%s)", (version,))
+        if current == 0:
+            await conn.execute(
+                "INSERT INTO deskmate_meta (key, value) VALUES "
+                "('embedding_model', %s), ('embedding_dim', %s), ('vector_type', %s)",
+                (model, str(dim), vector_type),
+            )
+    await check_embedding_model(conn, dim, model)
+    return SCHEMA_VERSION - current
+
+
+async def check_embedding_model(conn: AsyncConnection, dim: int, model: str) -> None:
+    cur = await conn.execute("SELECT key, value FROM deskmate_meta")
+    meta = dict(await cur.fetchall())
+    if meta.get("embedding_dim") != str(dim) or meta.get("embedding_model") != model:
+        raise ConfigError(
+            f"the knowledge base was built with {meta.get('embedding_model')} "
+            f"({meta.get('embedding_dim')} dimensions) but DESKMATE_EMBEDDINGS gives {model} "
+            f"({dim}); set DESKMATE_EMBEDDINGS back, or point DESKMATE_DATA_DIR/DATABASE_URL at "
+            "a new database and re-index"
+        )
+
+
+async def schema_version(conn: AsyncConnection) -> int:
+    cur = await conn.execute("SELECT to_regclass('deskmate_migrations') IS NOT NULL")
+    row = await cur.fetchone()
+    if not row or not row[0]:
+        return 0
+    cur = await conn.execute("SELECT coalesce(max(version), 0) FROM deskmate_migrations")
+    row = await cur.fetchone()
+    return int(row[0]) if row else 0

@@ -1,0 +1,98 @@
+"""SQL for index runs and the lock that lets only one re-index run at a time across replicas."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool
+
+from bot.errors import ReindexRunning
+
+REINDEX_LOCK_KEY = 0x6465_736B_0001
+
+
+@dataclass(frozen=True)
+class IndexRun:
+    id: int
+    trigger: str
+    sources: tuple[str, ...]
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    counts: dict[str, Any]
+    errors: list[dict[str, str]]
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+class RunStore:
+    def __init__(self, pool: AsyncConnectionPool) -> None:
+        self._pool = pool
+
+    @asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[None]:
+        """Hold the cluster-wide re-index lock, or raise `ReindexRunning` at once.
+
+        The lock is a session advisory lock on a dedicated connection: if the process dies,
+        PostgreSQL releases it with the connection.
+        """
+        async with self._pool.connection() as conn:
+            cur = await conn.execute("SELECT pg_try_advisory_lock(%s)", (REINDEX_LOCK_KEY,))
+            row = await cur.fetchone()
+            if not row or not row[0]:
+                raise ReindexRunning("a re-index is already running")
+            try:
+                yield
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock(%s)", (REINDEX_LOCK_KEY,))
+
+    async def mark_abandoned(self) -> int:
+        """Runs left 'running' by a process that died; call while holding the lock."""
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "UPDATE index_runs SET status = 'abandoned', finished_at = now() "
+                "WHERE status = 'running'"
+            )
+            return cur.rowcount
+
+    async def start(self, trigger: str, sources: Sequence[str]) -> int:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "INSERT INTO index_runs (trigger, sources, host, pid) "
+                "VALUES (%s, %s, %s, %s) RETURNING id",
+                (trigger, list(sources), socket.gethostname(), os.getpid()),
+            )
+            return int((await cur.fetchone() or (0,))[0])
+
+    async def finish(
+        self, run_id: int, status: str, counts: dict[str, Any], errors: list[dict[str, str]]
+    ) -> None:
+        async with self._pool.connection() as conn:
+            await conn.execute(
+                "UPDATE index_runs SET status = %s, counts = %s, errors = %s, "
+                "finished_at = now() WHERE id = %s",
+                (status, Jsonb(counts), Jsonb(errors), run_id),
+            )
+
+    async def recent(self, limit: int = 5) -> list[IndexRun]:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT id, trigger, sources, status, started_at, finished_at, counts, errors "
+                "FROM index_runs ORDER BY id DESC LIMIT %s",
+                (limit,),
+            )
+            return [
+                IndexRun(r[0], r[1], tuple(r[2]), r[3], r[4], r[5], r[6], r[7])
+                for r in await cur.fetchall()
+            ]

@@ -1,0 +1,128 @@
+"""Renders an HTML element as readable text into an `Outline`: headings, lines, lists, tables."""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+from bs4.element import Comment, Doctype, NavigableString, ProcessingInstruction, Tag
+
+from indexer.loaders.outline import Outline
+
+DROPPED_TAGS = frozenset(
+    [
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "nav",
+        "header",
+        "footer",
+        "svg",
+        "iframe",
+        "form",
+        "button",
+        "head",
+    ]
+)
+_HEADINGS = {f"h{level}": level for level in range(1, 7)}
+_BLOCKS = frozenset(
+    [
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "aside",
+        "blockquote",
+        "dl",
+        "dt",
+        "dd",
+        "figure",
+        "figcaption",
+        "address",
+        "details",
+        "summary",
+        "hr",
+        "br",
+        "center",
+        "body",
+    ]
+)
+_SKIPPED_STRINGS = (Comment, Doctype, ProcessingInstruction)
+
+
+def to_soup(markup: bytes | str) -> BeautifulSoup:
+    return BeautifulSoup(markup, "lxml")
+
+
+def text_of(element: Tag) -> str:
+    """The element's text with whitespace collapsed to single spaces."""
+    return " ".join(element.get_text(" ").split())
+
+
+def render(element: Tag, outline: Outline) -> None:
+    """Feed `element`'s headings and text lines, in document order, into `outline`."""
+    _Renderer(outline).block(element)
+
+
+class _Renderer:
+    def __init__(self, outline: Outline) -> None:
+        self._outline = outline
+        self._words: list[str] = []
+        self._prefix = ""
+        self._depth = 0
+
+    def block(self, element: Tag) -> None:
+        self._flush()
+        self._children(element)
+        self._flush()
+
+    def _children(self, element: Tag) -> None:
+        for child in element.children:
+            if isinstance(child, Tag):
+                self._tag(child)
+            elif isinstance(child, NavigableString) and not isinstance(child, _SKIPPED_STRINGS):
+                self._words.append(str(child))
+
+    def _tag(self, tag: Tag) -> None:
+        name = tag.name
+        if name in DROPPED_TAGS:
+            return
+        if name in _HEADINGS:
+            self._flush()
+            self._outline.heading(_HEADINGS[name], text_of(tag))
+        elif name in ("ul", "ol"):
+            self._list(tag)
+        elif name == "table":
+            self._table(tag)
+        elif name == "pre":
+            self._flush()
+            self._outline.line(tag.get_text().strip("\n"))
+        elif name in _BLOCKS:
+            self.block(tag)
+        else:
+            self._children(tag)
+
+    def _list(self, tag: Tag) -> None:
+        self._flush()
+        self._depth += 1
+        for number, child in enumerate(tag.find_all("li", recursive=False), start=1):
+            marker = f"{number}." if tag.name == "ol" else "-"
+            saved, self._prefix = self._prefix, "  " * (self._depth - 1) + marker + " "
+            self.block(child)
+            self._prefix = saved
+        self._depth -= 1
+
+    def _table(self, tag: Tag) -> None:
+        self._flush()
+        for row in tag.find_all("tr"):
+            if row.find_parent("table") is not tag:
+                continue
+            cells = [text_of(cell) for cell in row.find_all(("th", "td"), recursive=False)]
+            if any(cells):
+                self._outline.line(" | ".join(cells))
+
+    def _flush(self) -> None:
+        text = " ".join("".join(self._words).split())
+        self._words.clear()
+        if text:
+            self._outline.line(self._prefix + text)

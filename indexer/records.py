@@ -1,0 +1,99 @@
+"""Typed records passed between the indexer's stages: discover, load, chunk, embed, store."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Source:
+    """One configured knowledge source (an entry of `sources.yaml`)."""
+
+    name: str
+    kind: str  # "confluence" (HTML space export) or "files" (HR exports and other documents)
+    path: Path
+    base_url: str | None = None
+    audience: tuple[str, ...] = ("everyone",)
+    contact: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file found by discovery, addressed relative to its source root."""
+
+    source: Source
+    path: Path  # absolute path on disk
+    relative: str  # stable id inside the source, with forward slashes
+
+
+@dataclass(frozen=True)
+class Section:
+    """A run of text under one heading path; `page` is set for paged formats (PDF)."""
+
+    text: str
+    headings: tuple[str, ...] = ()
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    """A document read from a file, before chunking."""
+
+    source: str
+    path: str  # relative path inside the source; unique per source
+    title: str
+    sections: tuple[Section, ...]
+    url: str | None = None
+    updated_at: datetime | None = None
+    parent_path: str | None = None  # e.g. the Confluence page an attachment belongs to
+    breadcrumbs: tuple[str, ...] = ()
+
+    @property
+    def content_hash(self) -> str:
+        digest = hashlib.sha256()
+        for part in (self.title, self.url or "", *self.breadcrumbs):
+            digest.update(part.encode())
+            digest.update(b"\x00")
+        for section in self.sections:
+            digest.update("\x1f".join(section.headings).encode())
+            digest.update(str(section.page).encode())
+            digest.update(section.text.encode())
+            digest.update(b"\x00")
+        return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class ChunkDraft:
+    """A chunk ready to embed: its text, where it sits in the document, and its page."""
+
+    ordinal: int
+    text: str
+    heading_path: tuple[str, ...]
+    page: int | None = None
+
+    @property
+    def embed_text(self) -> str:
+        """The text given to the embedding model: the heading path gives the chunk its context."""
+        return " > ".join(self.heading_path) + "\n" + self.text if self.heading_path else self.text
+
+
+@dataclass(frozen=True)
+class ChunkedDocument:
+    document: LoadedDocument
+    chunks: tuple[ChunkDraft, ...]
+    audience: tuple[str, ...] = field(default=("everyone",))
+
+
+@dataclass(frozen=True)
+class FileError:
+    """A file that could not be indexed, and why (written for the person who owns the export)."""
+
+    path: str
+    reason: str
+
+
+def relative_id(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()

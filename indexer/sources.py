@@ -1,0 +1,97 @@
+"""Knowledge sources: read from `sources.yaml`, or made ad hoc from paths on the command line."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.errors import ConfigError
+from bot.models import EVERYONE
+from indexer.records import Source
+
+KINDS = ("confluence", "files", "auto")
+
+
+def load_sources(path: Path) -> list[Source]:
+    """Parse `sources.yaml`; relative paths are resolved against the file's folder."""
+    if not path.exists():
+        raise ConfigError(
+            f"sources file {path} not found; create it (see examples/sources.yaml) "
+            "or pass paths to `deskmate index PATH`"
+        )
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+    entries = data.get("sources") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(f"{path} must have a non-empty `sources:` list")
+    sources = [_parse_source(entry, path.parent, index) for index, entry in enumerate(entries)]
+    names = [s.name for s in sources]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{path}: source names must be unique, got {names}")
+    return sources
+
+
+def _parse_source(entry: Any, base: Path, index: int) -> Source:
+    if not isinstance(entry, dict) or "name" not in entry or "path" not in entry:
+        raise ConfigError(f"sources[{index}] needs at least `name` and `path`")
+    kind = str(entry.get("kind", "auto"))
+    if kind not in KINDS:
+        raise ConfigError(f"source {entry['name']}: kind must be one of {', '.join(KINDS)}")
+    audience = entry.get("audience") or [EVERYONE]
+    if isinstance(audience, str):
+        audience = [audience]
+    path = Path(str(entry["path"])).expanduser()
+    return Source(
+        name=str(entry["name"]),
+        kind=kind,
+        path=path if path.is_absolute() else (base / path).resolve(),
+        base_url=entry.get("base_url"),
+        audience=tuple(str(a) for a in audience),
+        contact=entry.get("contact"),
+    )
+
+
+def ad_hoc_source(path: Path, extract_dir: Path) -> Source:
+    """A source for a folder or `.zip` named on the command line, visible to everyone."""
+    if not path.exists():
+        raise ConfigError(f"path not found: {path}")
+    name = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "files"
+    root = path.resolve()
+    if path.suffix.lower() == ".zip":
+        root = extract_zip(path, extract_dir / name)
+    elif not path.is_dir():
+        raise ConfigError(f"{path} is neither a folder nor a .zip file")
+    return Source(name=name, kind="auto", path=root)
+
+
+def extract_zip(archive: Path, target: Path) -> Path:
+    """Extract safely (no absolute paths, no `..`), replacing an earlier extraction."""
+    import shutil
+
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            for member in zf.infolist():
+                dest = (target / member.filename).resolve()
+                if not dest.is_relative_to(target.resolve()):
+                    raise ConfigError(f"{archive}: unsafe path in zip: {member.filename}")
+                zf.extract(member, target)
+    except zipfile.BadZipFile as exc:
+        raise ConfigError(f"{archive} is not a valid zip file") from exc
+    return _single_top_folder(target)
+
+
+def _single_top_folder(root: Path) -> Path:
+    """Confluence zips hold one folder (the space key); index from inside it."""
+    entries = [p for p in root.iterdir() if not p.name.startswith((".", "__MACOSX"))]
+    if len(entries) == 1 and entries[0].is_dir():
+        return entries[0]
+    return root

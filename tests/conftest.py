@@ -1,0 +1,148 @@
+"""Test fixtures: one embedded PostgreSQL for the whole suite, the local model loaded once,
+a fresh database per test, and no network except loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import os
+import socket
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.conninfo import make_conninfo
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+for name in list(os.environ):  # the tests decide every setting themselves
+    if name.startswith(("DESKMATE_", "SLACK_", "MICROSOFT_", "OPENAI_")) or name == "DATABASE_URL":
+        del os.environ[name]
+
+from adapters.runtime import Runtime, open_runtime  # noqa: E402
+from bot.database import start_embedded  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+# --- no network but loopback -------------------------------------------------------------
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self: socket.socket, address: object) -> None:
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0] if isinstance(address, tuple) else str(address)
+        try:
+            allowed = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            allowed = host == "localhost"
+        if not allowed:
+            raise ConnectionRefusedError(f"tests may not reach the network ({host})")
+    _real_connect(self, address)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_network() -> Iterator[None]:
+    socket.socket.connect = _loopback_only  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+
+
+# --- one embedded PostgreSQL, a database per test ---------------------------------------
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """The admin URL of the suite's embedded PostgreSQL (postgres database)."""
+    with tempfile.TemporaryDirectory(prefix="deskmate-tests-") as tmp:
+        yield make_conninfo(start_embedded(Path(tmp) / "pg"), dbname="postgres")
+
+
+def _create_database(server_url: str, template: str | None = None) -> str:
+    name = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        clause = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(f'CREATE DATABASE "{name}"{clause}')
+    return name
+
+
+def _url_for(server_url: str, database: str) -> str:
+    return make_conninfo(server_url, dbname=database)
+
+
+def _drop_database(server_url: str, name: str) -> None:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "data_dir": tmp_path / "data",
+        "sources_file": EXAMPLES / "sources.yaml",
+        "groups_file": EXAMPLES / "groups.yaml",
+        "tone_file": tmp_path / "no-tone.yaml",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def empty_db(server_url: str) -> Iterator[str]:
+    """URL of a new, empty database for this test."""
+    name = _create_database(server_url)
+    yield _url_for(server_url, name)
+    _drop_database(server_url, name)
+
+
+@pytest.fixture(scope="session")
+def sample_kb_template(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database holding the sample knowledge base, indexed once, copied for each test."""
+    name = _create_database(server_url)
+    settings = make_settings(_url_for(server_url, name), tmp_path_factory.mktemp("template"))
+
+    async def index() -> None:
+        async with open_runtime(settings) as runtime:
+            summary = await runtime.reindex("tests")
+            assert summary.failed == 0, summary.errors
+
+    asyncio.run(index())
+    return name
+
+
+@pytest.fixture
+def sample_db(server_url: str, sample_kb_template: str) -> Iterator[str]:
+    """URL of this test's own copy of the indexed sample knowledge base."""
+    name = _create_database(server_url, template=sample_kb_template)
+    yield _url_for(server_url, name)
+    _drop_database(server_url, name)
+
+
+@pytest.fixture
+def settings(empty_db: str, tmp_path: Path) -> Settings:
+    return make_settings(empty_db, tmp_path)
+
+
+@pytest.fixture
+def sample_settings(sample_db: str, tmp_path: Path) -> Settings:
+    return make_settings(sample_db, tmp_path)
+
+
+@pytest.fixture
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    async with open_runtime(settings) as rt:
+        yield rt
+
+
+@pytest.fixture
+async def sample(sample_settings: Settings) -> AsyncIterator[Runtime]:
+    """A runtime over the indexed sample knowledge base."""
+    async with open_runtime(sample_settings) as rt:
+        yield rt
