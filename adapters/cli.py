@@ -208,5 +208,20 @@ def demo() -> None:
     _run(settings, job)
 
 
+@app.command()
+def serve(
+    port: Annotated[int | None, typer.Option(help="Port (default DESKMATE_PORT)")] = None,
+) -> None:
+    """Serve Slack (/slack/events), Teams (/api/messages), health and metrics."""
+    from adapters.server import run_server
+
+    settings = _settings(**({"port": port} if port else {}))
+    try:
+        asyncio.run(run_server(settings))
+    except DeskmateError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+
+
 def main() -> None:  # pragma: no cover - console script entry
     app()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -28,6 +29,7 @@ class Runtime:
     engine: Engine
     directory: Directory
     sources: list[Source] = field(default_factory=list)
+    model_loaded: bool = False
 
     async def reindex(
         self,
@@ -50,6 +52,11 @@ class Runtime:
         self, sources: Sequence[Source], trigger: str, progress: Progress | None = None
     ) -> RunSummary:
         return await Indexer(self.store, self.embedder, progress).run(sources, trigger)
+
+    async def warm_up(self) -> None:
+        """Load the embedding model before the first question arrives."""
+        await asyncio.to_thread(self.embedder.embed, ["warm up"])
+        self.model_loaded = True
 
     def configured_sources(self) -> list[Source]:
         self.sources = load_sources(self.settings.sources_file)

@@ -27,7 +27,7 @@ from bot.prompts import (
 )
 from bot.retrieval import Retrieved, Retriever
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import Store, unavailable_as_error
 from bot.store.feedback import StoredAnswer
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,11 @@ class Engine:
         )
 
     async def answer(self, question: Question, on_text: OnText | None = None) -> Answer:
+        """Answer from documents the audience may see; raises `StoreUnavailable`."""
+        async with unavailable_as_error():
+            return await self._answer(question, on_text)
+
+    async def _answer(self, question: Question, on_text: OnText | None) -> Answer:
         started = time.perf_counter()
         history = await self._history(question)
         query = await self._standalone(question.text, history)
@@ -68,6 +73,7 @@ class Engine:
             answer = await self._grounded(query, retrieved, on_text)
         else:
             answer = self._dont_know(retrieved.chunks)
+        answer = await self._polish(question, answer, retrieved)
         generated_at = time.perf_counter()
         if not question.private and await self._better_in_private(question, query, retrieved):
             answer = replace(answer, private_answer_available=True)
@@ -170,6 +176,10 @@ class Engine:
             grounded=False,
             contacts=contacts,
         )
+
+    async def _polish(self, question: Question, answer: Answer, retrieved: Retrieved) -> Answer:
+        """The phrasing stage: the company's voice (tone model, house style). Not built yet."""
+        return answer
 
     async def _better_in_private(self, question: Question, query: str, public: Retrieved) -> bool:
         """Would documents only the asker may see give a better answer than the shared ones?"""

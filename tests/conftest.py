@@ -25,6 +25,7 @@ for name in list(os.environ):  # the tests decide every setting themselves
 from adapters.runtime import Runtime, open_runtime  # noqa: E402
 from bot.database import start_embedded  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from tests.fakes.openai_server import FakeOpenAI, serve  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -146,3 +147,23 @@ async def sample(sample_settings: Settings) -> AsyncIterator[Runtime]:
     """A runtime over the indexed sample knowledge base."""
     async with open_runtime(sample_settings) as rt:
         yield rt
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[tuple[FakeOpenAI, str]]:
+    """A fake OpenAI-compatible server on loopback: (its state, its /v1 base URL)."""
+    fake = FakeOpenAI()
+    with serve(fake) as server:
+        yield fake, f"{server.url}/v1"
+
+
+def llm_settings(database_url: str, tmp_path: Path, base_url: str, **overrides: object) -> Settings:
+    """Settings with a chat model pointed at the fake OpenAI server, fast timeouts."""
+    values: dict[str, object] = {
+        "openai_api_key": "sk-test-not-a-real-key",
+        "openai_base_url": base_url,
+        "llm_timeout": 2.0,
+        "llm_retries": 1,
+    }
+    values.update(overrides)
+    return make_settings(database_url, tmp_path, **values)

@@ -15,7 +15,7 @@ from datetime import datetime
 
 import psycopg
 from pgvector.psycopg import register_vector_async
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from bot.database import database_url, redact
 from bot.errors import StoreUnavailable
@@ -29,7 +29,7 @@ from bot.store.search import SearchStore
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SourceStats", "Store", "open_store"]
+__all__ = ["SourceStats", "Store", "open_store", "unavailable_as_error"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,15 @@ class Store:
                 return await schema_version(conn) == SCHEMA_VERSION
         except Exception:
             return False
+
+
+@asynccontextmanager
+async def unavailable_as_error() -> AsyncIterator[None]:
+    """Turn a lost database connection into `StoreUnavailable`, which adapters explain."""
+    try:
+        yield
+    except (psycopg.OperationalError, PoolTimeout) as exc:
+        raise StoreUnavailable("the knowledge base database is unreachable") from exc
 
 
 async def _configure(conn: psycopg.AsyncConnection) -> None:

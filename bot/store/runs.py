@@ -57,6 +57,17 @@ class RunStore:
             finally:
                 await conn.execute("SELECT pg_advisory_unlock(%s)", (REINDEX_LOCK_KEY,))
 
+    async def locked(self) -> bool:
+        """Whether some process holds the re-index lock right now."""
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND ((classid::bigint << 32) | objid::bigint) = %s)",
+                (REINDEX_LOCK_KEY,),
+            )
+            row = await cur.fetchone()
+            return bool(row and row[0])
+
     async def mark_abandoned(self) -> int:
         """Runs left 'running' by a process that died; call while holding the lock."""
         async with self._pool.connection() as conn:

@@ -1,0 +1,90 @@
+"""What every adapter does around the engine: rate limits, metrics, and errors users can read.
+
+Adapters call `AnswerService.ask` and render whatever comes back; failures become a short,
+friendly text with a reference id (the log has the detail), never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+from adapters import metrics
+from bot import texts
+from bot.engine import Engine
+from bot.errors import StoreUnavailable
+from bot.llm import OnText
+from bot.models import Answer, Question
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer, or the text to show instead of one."""
+
+    answer: Answer | None
+    text: str
+    reference: str
+
+    @property
+    def failed(self) -> bool:
+        return self.answer is None
+
+
+class RateLimiter:
+    """At most `per_minute` questions per user in any sliding minute (per process)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self._per_minute = per_minute
+        self._seen: dict[str, deque[float]] = defaultdict(deque)
+
+    def allow(self, user: str) -> bool:
+        now = time.monotonic()
+        window = self._seen[user]
+        while window and now - window[0] > 60:
+            window.popleft()
+        if len(window) >= self._per_minute:
+            return False
+        window.append(now)
+        return True
+
+
+class AnswerService:
+    def __init__(self, engine: Engine, rate_limit_per_minute: int) -> None:
+        self._engine = engine
+        self._limiter = RateLimiter(rate_limit_per_minute)
+
+    async def ask(self, question: Question, platform: str, on_text: OnText | None = None) -> Reply:
+        reference = uuid.uuid4().hex[:8]
+        if not question.text.strip():
+            return Reply(None, texts.EMPTY_QUESTION, reference)
+        if not self._limiter.allow(question.asker.user_id):
+            metrics.QUESTIONS.labels(platform, "rate_limited").inc()
+            return Reply(None, texts.RATE_LIMITED, reference)
+        try:
+            answer = await self._engine.answer(question, on_text)
+        except StoreUnavailable:
+            log.warning("knowledge base unavailable (ref %s)", reference)
+            metrics.QUESTIONS.labels(platform, "unavailable").inc()
+            return Reply(None, texts.STORE_UNAVAILABLE, reference)
+        except Exception:
+            log.exception("could not answer a question (ref %s)", reference)
+            metrics.QUESTIONS.labels(platform, "error").inc()
+            return Reply(None, texts.ERROR.format(ref=reference), reference)
+        outcome = "answered" if answer.answered else "unanswered"
+        metrics.QUESTIONS.labels(platform, outcome).inc()
+        metrics.RETRIEVE_SECONDS.observe(answer.timings.retrieve_ms / 1000)
+        metrics.GENERATE_SECONDS.observe(answer.timings.generate_ms / 1000)
+        metrics.ANSWER_SECONDS.observe(answer.timings.total_ms / 1000)
+        log.info(
+            "answered (ref %s, %s, %d sources, %.0f ms)",
+            reference,
+            outcome,
+            len(answer.citations),
+            answer.timings.total_ms,
+        )
+        return Reply(answer, answer.text, reference)

@@ -1,0 +1,48 @@
+"""What the chat adapters share inside `deskmate serve`: the runtime, answering, re-indexing,
+and the background tasks that a graceful shutdown waits for."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from adapters.answering import AnswerService
+from adapters.reindexing import Reindexer
+from adapters.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+class Services:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.answers = AnswerService(runtime.engine, runtime.settings.rate_limit_per_minute)
+        self.reindexer = Reindexer(runtime)
+        self.accepting = True
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def background(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run `work` after the platform has been acknowledged; kept until it ends."""
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task failed", exc_info=task.exception())
+
+    async def drain(self, timeout: float) -> None:
+        """Stop taking new work and wait (bounded) for in-flight answers."""
+        self.accepting = False
+        pending = [t for t in self._tasks if not t.done()]
+        if pending:
+            log.info("waiting for %d in-flight answer(s)", len(pending))
+            _, late = await asyncio.wait(pending, timeout=timeout)
+            for task in late:
+                task.cancel()
+        await self.reindexer.wait()

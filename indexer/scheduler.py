@@ -1,0 +1,61 @@
+"""The nightly re-index: APScheduler wired to "run the pipeline", nothing more.
+
+Every replica schedules the job; the run's cluster-wide lock lets exactly one of them work.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+MISFIRE_GRACE_S = 3600
+JOB_ID = "reindex"
+
+
+def cron_trigger(cron: str, timezone: str) -> CronTrigger:
+    try:
+        return CronTrigger.from_crontab(cron, timezone=timezone)
+    except (ValueError, LookupError) as exc:
+        raise ConfigError(
+            f"DESKMATE_REINDEX_CRON={cron!r} / DESKMATE_TIMEZONE={timezone!r} is not valid: {exc}"
+        ) from exc
+
+
+def start_scheduler(
+    cron: str,
+    timezone: str,
+    job: Callable[[], Awaitable[Any]],
+    trigger: BaseTrigger | None = None,
+) -> AsyncIOScheduler:
+    """Start an `AsyncIOScheduler` on the running loop with the re-index job."""
+    scheduler = AsyncIOScheduler(timezone=timezone)
+    scheduler.add_job(
+        _logged(job),
+        trigger or cron_trigger(cron, timezone),
+        id=JOB_ID,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=MISFIRE_GRACE_S,
+        replace_existing=True,
+    )
+    scheduler.start()
+    return scheduler
+
+
+def _logged(job: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        try:
+            await job()
+        except Exception:
+            log.exception("scheduled re-index failed")
+
+    return run
