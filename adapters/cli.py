@@ -43,13 +43,13 @@ DEMO_QUESTIONS = (
 )
 
 
-def _settings(**overrides: Any) -> Settings:
+def _settings(*, quiet: bool = True, **overrides: Any) -> Settings:
     try:
         settings = Settings(**overrides)
     except Exception as exc:
         err.print(f"[red]error:[/] invalid configuration: {exc}")
         raise typer.Exit(2) from None
-    configure_logging(settings)
+    configure_logging(settings, quiet=quiet)
     return settings
 
 
@@ -215,7 +215,7 @@ def serve(
     """Serve Slack (/slack/events), Teams (/api/messages), health and metrics."""
     from adapters.server import run_server
 
-    settings = _settings(**({"port": port} if port else {}))
+    settings = _settings(quiet=False, **({"port": port} if port else {}))
     try:
         asyncio.run(run_server(settings))
     except DeskmateError as exc:

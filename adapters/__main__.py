@@ -1,0 +1,3 @@
+from adapters.cli import app
+
+app(prog_name="deskmate")

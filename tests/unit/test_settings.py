@@ -1,0 +1,52 @@
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from bot.settings import Settings
+
+
+def test_defaults_need_no_credentials() -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+
+    assert settings.database_url == ""
+    assert settings.data_dir == Path(".deskmate")
+    assert settings.embeddings == "local"
+    assert not settings.llm_configured
+
+
+def test_settings_come_from_the_documented_environment_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DESKMATE_EMBEDDINGS", "openai:text-embedding-3-small")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-123")
+    monkeypatch.setenv("DESKMATE_ADMINS", "U1, U2 ,")
+
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+
+    assert settings.embeddings == "openai:text-embedding-3-small"
+    assert settings.llm_configured
+    assert settings.admin_ids == {"U1", "U2"}
+    assert "sk-123" not in repr(settings)  # secrets are masked
+
+
+def test_an_unknown_embedding_model_is_refused_with_a_hint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DESKMATE_EMBEDDINGS", "bert")
+
+    with pytest.raises(ValidationError, match="must be 'local' or 'openai:<model>'"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_every_setting_is_documented_in_env_example() -> None:
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    documented = {line.split("=", 1)[0] for line in example.splitlines() if "=" in line}
+
+    names = {
+        alias
+        for field in Settings.model_fields.values()
+        for alias in field.validation_alias.choices  # type: ignore[union-attr]
+    }
+
+    assert names <= documented, names - documented
