@@ -16,7 +16,13 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from adapters.console import RichProgress, print_answer, print_status, print_summary
+from adapters.console import (
+    RichProgress,
+    print_answer,
+    print_evaluation,
+    print_status,
+    print_summary,
+)
 from adapters.logs import configure_logging
 from adapters.runtime import Runtime, open_runtime
 from bot.errors import DeskmateError, ReindexRunning
@@ -187,6 +193,70 @@ def status(
     _run(settings, job)
 
 
+@app.command("eval")
+def evaluate_questions(
+    questions: Annotated[Path, typer.Argument(help="JSONL file of questions")],
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="Documents for recall@k")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON")] = False,
+    report: Annotated[Path | None, typer.Option(help="Write an HTML report here")] = None,
+    min_recall: Annotated[float | None, typer.Option(help="Fail below this recall@k")] = None,
+    min_mrr: Annotated[float | None, typer.Option(help="Fail below this MRR")] = None,
+    min_refusal: Annotated[
+        float | None, typer.Option(help="Fail below this refusal accuracy")
+    ] = None,
+    max_leaks: Annotated[int, typer.Option(help="Fail above this many access leaks")] = 0,
+) -> None:
+    """Score answer quality on a question file; exits 1 when a threshold is missed."""
+    from adapters.eval_report import render
+    from adapters.evaluate import evaluate
+    from bot.evaluation import load_cases
+
+    settings = _settings()
+    try:
+        cases = load_cases(questions)
+    except DeskmateError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+
+    async def job(runtime: Runtime) -> Any:
+        return await evaluate(runtime, cases, k)
+
+    summary = _run(settings, job)
+    figures = summary.as_dict()
+    if report:
+        report.write_text(render(summary, k), encoding="utf-8")
+    if as_json:
+        rows = [
+            {
+                "question": o.case.question,
+                "asker": o.case.asker,
+                "recall": o.recall,
+                "reciprocal_rank": o.reciprocal_rank,
+                "answered": o.answered,
+                "leaks": list(o.leaks),
+                "latency_ms": round(o.latency_ms, 1),
+            }
+            for o in summary.outcomes
+        ]
+        console.print_json(json.dumps({"summary": figures, "questions": rows}))
+    else:
+        print_evaluation(console, summary, k)
+    missed = [
+        f"{name} {value:.3f} < {floor}"
+        for name, value, floor in (
+            ("recall", summary.recall, min_recall),
+            ("mrr", summary.mrr, min_mrr),
+            ("refusal accuracy", summary.refusal_accuracy, min_refusal),
+        )
+        if floor is not None and (value or 0.0) < floor
+    ]
+    if summary.leaks > max_leaks:
+        missed.append(f"access leaks {summary.leaks} > {max_leaks}")
+    if missed:
+        err.print("[red]threshold missed:[/] " + "; ".join(missed))
+        raise typer.Exit(1)
+
+
 @app.command()
 def demo() -> None:
     """Index the sample knowledge base in examples/ and answer three sample questions."""
@@ -221,6 +291,8 @@ def serve(
     except DeskmateError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from None
+
+
 
 
 def main() -> None:  # pragma: no cover - console script entry

@@ -9,6 +9,7 @@ from rich.markdown import Markdown
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bot.evaluation import Summary
 from bot.models import Answer, Citation
 from bot.store import SourceStats
 from bot.store.runs import IndexRun
@@ -96,3 +97,22 @@ def print_status(console: Console, stats: Sequence[SourceStats], runs: Sequence[
 
 
 COUNT_KEYS = ("added", "updated", "unchanged", "deleted", "failed")
+
+
+def print_evaluation(console: Console, summary: Summary, k: int) -> None:
+    table = Table("", "question", "recall", "RR", "answered", "leaks", "ms", title="Questions")
+    for o in summary.outcomes:
+        ok = (o.case.answerable == o.answered) and not o.leaks
+        table.add_row(
+            "[green]✓[/]" if ok else "[red]✗[/]",
+            o.case.question[:60],
+            "-" if o.recall is None else f"{o.recall:.2f}",
+            "-" if o.reciprocal_rank is None else f"{o.reciprocal_rank:.2f}",
+            "yes" if o.answered else "no",
+            str(len(o.leaks)),
+            f"{o.latency_ms:.0f}",
+        )
+    console.print(table)
+    for name, value in summary.as_dict().items():
+        shown = "-" if value is None else (f"{value:.3f}" if isinstance(value, float) else value)
+        console.print(f"{name.replace('_at_k', f'@{k}')}: {shown}")

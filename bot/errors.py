@@ -19,3 +19,7 @@ class LoadError(DeskmateError):
 
 class ReindexRunning(DeskmateError):
     """Another re-index holds the lock."""
+
+
+class EmptyFile(LoadError):
+    """A file with no text to index: skipped, not a failure."""

@@ -12,6 +12,8 @@ from bot.embeddings import Embedder
 from bot.models import Chunk
 from bot.store.search import SearchStore
 
+KEYWORD_FLOOR_SHARE = 0.75  # a top keyword hit may sit this far below the floor (measured)
+
 
 @dataclass(frozen=True)
 class Retrieved:
@@ -74,6 +76,6 @@ class Retriever:
         for chunk in chunks:
             if chunk.similarity >= self._floor:
                 return True
-            if chunk.keyword_rank == 1 and chunk.similarity >= self._floor * 0.6:
+            if chunk.keyword_rank == 1 and chunk.similarity >= self._floor * KEYWORD_FLOOR_SHARE:
                 return True
         return False

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
 from bot.embeddings import Embedder
-from bot.errors import LoadError
+from bot.errors import EmptyFile, LoadError
 from bot.store import Store
 from bot.store.documents import ChunkRow, DocumentRow
 from indexer.chunking import chunk_document
@@ -81,7 +81,7 @@ def load_source(source: Source) -> Iterator[LoadedDocument | FileError]:
     for file in discover_files(source):
         try:
             yield from load_file(file)
-        except UnsupportedFile as exc:
+        except (UnsupportedFile, EmptyFile) as exc:
             yield FileError(file.relative, f"skipped: {exc}")
         except LoadError as exc:
             yield FileError(file.relative, str(exc))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.errors import LoadError
+from bot.errors import EmptyFile, LoadError
 
 _PROBE_BYTES = 8192
 
@@ -19,7 +19,7 @@ def read_text(path: Path) -> str:
     except OSError as exc:
         raise LoadError(f"could not read file ({exc.strerror or exc})") from exc
     if not data.strip():
-        raise LoadError("file is empty")
+        raise EmptyFile("file is empty")
     if b"\x00" in data[:_PROBE_BYTES]:
         raise LoadError("could not decode text as UTF-8 or Latin-1 (the file looks binary)")
     try:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from bot.errors import LoadError
+from bot.errors import EmptyFile, LoadError
 from indexer.records import Section
 
 
@@ -46,7 +46,7 @@ def require_content(path: Path) -> None:
     except OSError as exc:
         raise LoadError(f"could not read file ({exc.strerror or exc})") from exc
     if size == 0:
-        raise LoadError("file is empty")
+        raise EmptyFile("file is empty")
 
 
 def as_utc(value: datetime | date | None) -> datetime | None:
@@ -61,7 +61,7 @@ def as_utc(value: datetime | date | None) -> datetime | None:
 
 
 def require_text(sections: tuple[Section, ...], reason: str) -> tuple[Section, ...]:
-    """`sections`, or a LoadError with `reason` when none of them holds any text."""
+    """`sections`, or `EmptyFile` with `reason` when none of them holds any text."""
     if not any(section.text.strip() for section in sections):
-        raise LoadError(reason)
+        raise EmptyFile(reason)
     return sections
