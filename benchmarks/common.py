@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from bot.database import start_embedded  # noqa: E402
+from bot.database import start_embedded, stop_embedded  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 
@@ -24,7 +24,10 @@ from bot.settings import Settings  # noqa: E402
 def scratch_database() -> Iterator[tuple[str, Path]]:
     """A fresh embedded PostgreSQL in a temp dir: (url, temp dir). Deleted afterwards."""
     with tempfile.TemporaryDirectory(prefix="deskmate-bench-") as tmp:
-        yield start_embedded(Path(tmp) / "pg"), Path(tmp)
+        try:
+            yield start_embedded(Path(tmp) / "pg"), Path(tmp)
+        finally:
+            stop_embedded(Path(tmp) / "pg")
 
 
 def bench_settings(url: str, tmp: Path, **overrides: object) -> Settings:

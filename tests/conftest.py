@@ -23,7 +23,7 @@ for name in list(os.environ):  # the tests decide every setting themselves
         del os.environ[name]
 
 from adapters.runtime import Runtime, open_runtime  # noqa: E402
-from bot.database import start_embedded  # noqa: E402
+from bot.database import start_embedded, stop_embedded  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI, serve  # noqa: E402
 
@@ -63,7 +63,10 @@ def _no_network() -> Iterator[None]:
 def server_url() -> Iterator[str]:
     """The admin URL of the suite's embedded PostgreSQL (postgres database)."""
     with tempfile.TemporaryDirectory(prefix="deskmate-tests-") as tmp:
-        yield make_conninfo(start_embedded(Path(tmp) / "pg"), dbname="postgres")
+        try:
+            yield make_conninfo(start_embedded(Path(tmp) / "pg"), dbname="postgres")
+        finally:
+            stop_embedded(Path(tmp) / "pg")
 
 
 def _create_database(server_url: str, template: str | None = None) -> str:

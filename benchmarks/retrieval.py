@@ -1,0 +1,67 @@
+"""Retrieval benchmark: hybrid vs vector-only vs keyword-only on the sample knowledge base's
+question set (recall@5, MRR), then `Engine.answer` latency (no LLM) with 100k chunks.
+
+    .venv/bin/python benchmarks/retrieval.py [--filler 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+
+import numpy as np
+from common import ROOT, bench_settings, describe_ms, machine, scratch_database
+from synthetic import audiences, clustered_vectors, load
+
+from adapters.evaluate import ranked_documents
+from adapters.runtime import open_runtime
+from bot.evaluation import load_cases, matches
+from bot.models import EVERYONE, Asker, Question
+
+K = 5
+
+
+async def main(filler: int) -> None:
+    print(f"machine: {machine()}")
+    cases = [c for c in load_cases(ROOT / "examples" / "questions.jsonl") if c.expected_sources]
+    with scratch_database() as (url, tmp):
+        settings = bench_settings(url, tmp)
+        async with open_runtime(settings) as runtime:
+            await runtime.warm_up()
+            await runtime.reindex("benchmark")
+            print(f"{len(cases)} questions with expected sources, k={K}")
+            for mode in ("hybrid", "vector", "keyword"):
+                recalls, rrs = [], []
+                for case in cases:
+                    groups = runtime.directory.groups_of(Asker(case.asker or "bench"))
+                    got = await runtime.engine.retriever.retrieve(
+                        case.question, groups, limit=K * 3, mode=mode
+                    )
+                    ranked = ranked_documents(got.chunks)
+                    hits = [
+                        i for i, d in enumerate(ranked, 1) if matches(case.expected_sources[0], d)
+                    ]
+                    recalls.append(1.0 if hits and hits[0] <= K else 0.0)
+                    rrs.append(1 / hits[0] if hits else 0.0)
+                print(f"  {mode:8s} recall@{K} {np.mean(recalls):.3f}  MRR {np.mean(rrs):.3f}")
+            vectors = clustered_vectors(filler)
+            load(url, vectors, audiences(filler), settings.vector_type)
+            total = sum(s.chunks for s in await runtime.store.stats())
+            print(f"Engine.answer without an LLM over {total:,} chunks:")
+            everyone = frozenset({EVERYONE})
+            latencies = []
+            for _ in range(3):
+                for case in cases:
+                    started = time.perf_counter()
+                    await runtime.engine.answer(
+                        Question(case.question, Asker("bench"), everyone, everyone)
+                    )
+                    latencies.append(time.perf_counter() - started)
+            print(f"  {describe_ms(latencies)}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--filler", type=int, default=100_000, help="synthetic chunks to add")
+    asyncio.run(main(parser.parse_args().filler))
