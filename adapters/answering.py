@@ -68,11 +68,15 @@ class AnswerService:
         try:
             answer = await self._engine.answer(question, on_text)
         except StoreUnavailable:
-            log.warning("knowledge base unavailable (ref %s)", reference)
+            log.warning(
+                "knowledge base unavailable (ref %s)", reference, extra=_ids(reference, platform)
+            )
             metrics.QUESTIONS.labels(platform, "unavailable").inc()
             return Reply(None, texts.STORE_UNAVAILABLE, reference)
         except Exception:
-            log.exception("could not answer a question (ref %s)", reference)
+            log.exception(
+                "could not answer a question (ref %s)", reference, extra=_ids(reference, platform)
+            )
             metrics.QUESTIONS.labels(platform, "error").inc()
             return Reply(None, texts.ERROR.format(ref=reference), reference)
         outcome = "answered" if answer.answered else "unanswered"
@@ -86,5 +90,11 @@ class AnswerService:
             outcome,
             len(answer.citations),
             answer.timings.total_ms,
+            extra=_ids(reference, platform),
         )
         return Reply(answer, answer.text, reference)
+
+
+def _ids(reference: str, platform: str) -> dict[str, str]:
+    """Log fields: the request id users see in error messages, and the platform."""
+    return {"request_id": reference, "platform": platform}

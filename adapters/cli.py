@@ -25,6 +25,7 @@ from adapters.console import (
 )
 from adapters.logs import configure_logging
 from adapters.runtime import Runtime, open_runtime
+from adapters.tone_cli import tone_app
 from bot.errors import DeskmateError, ReindexRunning
 from bot.models import EVERYONE, Asker, Question
 from bot.settings import Settings
@@ -293,6 +294,7 @@ def serve(
         raise typer.Exit(1) from None
 
 
+app.add_typer(tone_app, name="tone")
 
 
 def main() -> None:  # pragma: no cover - console script entry

@@ -14,6 +14,8 @@ from bot.groups import Directory
 from bot.llm import ChatModel
 from bot.settings import Settings
 from bot.store import Store, open_store
+from bot.tone.phraser import Phraser
+from bot.tone.style import HouseStyle
 from indexer.pipeline import Indexer, Progress, RunSummary
 from indexer.records import Source
 from indexer.sources import load_sources
@@ -73,8 +75,18 @@ def _contacts(settings: Settings) -> dict[str, str]:
 @asynccontextmanager
 async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     embedder = make_embedder(settings)
+    phraser = Phraser.from_settings(settings)
+    style = HouseStyle.load(settings.tone_file)
     async with open_store(settings, dim=embedder.dimensions, model=embedder.name) as store:
         chat = ChatModel(settings) if settings.llm_configured else None
-        engine = Engine(settings, store, embedder, chat=chat, contacts=_contacts(settings))
+        engine = Engine(
+            settings,
+            store,
+            embedder,
+            chat=chat,
+            contacts=_contacts(settings),
+            phraser=phraser,
+            style=style,
+        )
         directory = Directory.from_file(settings.groups_file)
         yield Runtime(settings, store, embedder, engine, directory)

@@ -36,6 +36,11 @@ class Services:
         if not task.cancelled() and task.exception() is not None:
             log.error("background task failed", exc_info=task.exception())
 
+    async def idle(self) -> None:
+        """Wait until no background work is left, including work started meanwhile (tests)."""
+        while pending := [t for t in self._tasks if not t.done()]:
+            await asyncio.wait(pending)
+
     async def drain(self, timeout: float) -> None:
         """Stop taking new work and wait (bounded) for in-flight answers."""
         self.accepting = False

@@ -69,9 +69,9 @@ async def run(size: int, vector_type: str) -> None:
                 f"CREATE INDEX chunks_embedding ON chunks USING hnsw "
                 f"(embedding {vector_type}_cosine_ops)"
             )
-            size_mb = conn.execute(
-                "SELECT pg_relation_size('chunks_embedding') / 1e6"
-            ).fetchone()[0]  # type: ignore[index]
+            size_mb = conn.execute("SELECT pg_relation_size('chunks_embedding') / 1e6").fetchone()[
+                0
+            ]  # type: ignore[index]
             conn.execute("ANALYZE chunks")
         print(
             f"\n{size:,} chunks, {vector_type}: COPY {copy_time.seconds:.1f}s "

@@ -29,6 +29,8 @@ from bot.retrieval import Retrieved, Retriever
 from bot.settings import Settings
 from bot.store import Store, unavailable_as_error
 from bot.store.feedback import StoredAnswer
+from bot.tone.phraser import Phraser
+from bot.tone.style import HouseStyle
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +46,16 @@ class Engine:
         *,
         chat: ChatModel | None = None,
         contacts: Mapping[str, str] | None = None,
+        phraser: Phraser | None = None,
+        style: HouseStyle | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
         self._embedder = embedder
         self._chat = chat
         self._contacts = dict(contacts or {})
+        self._phraser = phraser
+        self._style = style or HouseStyle()
         self.retriever = Retriever(
             store.search,
             embedder,
@@ -115,9 +121,7 @@ class Engine:
         if self._chat is None:
             return await self._extractive(query, retrieved)
         try:
-            reply = await self._chat.complete(
-                ANSWER_SYSTEM, answer_user_message(query, retrieved.chunks), on_text
-            )
+            reply = await self._draft(self._chat, query, retrieved, on_text)
         except Exception as exc:
             log.warning("chat model failed (%s); answering extractively", type(exc).__name__)
             answer = await self._extractive(query, retrieved)
@@ -125,6 +129,22 @@ class Engine:
         if reply.strip() == NO_ANSWER or not reply.strip():
             return self._dont_know(retrieved.chunks)
         return self._cited(reply, retrieved.chunks)
+
+    async def _draft(
+        self, chat: ChatModel, query: str, retrieved: Retrieved, on_text: OnText | None
+    ) -> str:
+        """The grounded reply: the chat model's, or in direct mode the tone model's own.
+
+        A draft the tone model rewrites next is not streamed: users see only the final words."""
+        user = answer_user_message(query, retrieved.chunks)
+        if self._phraser is None:
+            return await chat.complete(ANSWER_SYSTEM, user, on_text)
+        if self._phraser.mode == "direct":
+            reply = await self._phraser.answer(ANSWER_SYSTEM, user)
+            if reply is not None:
+                return reply
+            return await chat.complete(ANSWER_SYSTEM, user, on_text)
+        return await chat.complete(ANSWER_SYSTEM, user)
 
     def _cited(self, reply: str, chunks: Sequence[Chunk]) -> Answer:
         citations = citations_for(chunks)
@@ -178,8 +198,19 @@ class Engine:
         )
 
     async def _polish(self, question: Question, answer: Answer, retrieved: Retrieved) -> Answer:
-        """The phrasing stage: the company's voice (tone model, house style). Not built yet."""
-        return answer
+        """The phrasing stage: the tone model rewrites a model-written draft in the company's
+        voice (the fact guard keeps the draft if a fact would be lost), then the house style
+        applies to every answer, extractive and "don't know" ones included."""
+        if (
+            self._phraser is not None
+            and self._phraser.mode == "rewrite"
+            and self._chat is not None
+            and answer.answered
+            and answer.note != texts.LLM_FALLBACK_NOTE
+        ):
+            phrasing = await self._phraser.rewrite(question.text, answer.text)
+            answer = replace(answer, text=phrasing.text)
+        return replace(answer, text=self._style.apply(answer.text, question.asker.display_name))
 
     async def _better_in_private(self, question: Question, query: str, public: Retrieved) -> bool:
         """Would documents only the asker may see give a better answer than the shared ones?"""

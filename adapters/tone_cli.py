@@ -1,0 +1,302 @@
+"""`deskmate tone ...`: build the tone model's training data, fine-tune it, follow it, score it.
+
+dataset -> train -> status -> (set DESKMATE_TONE_MODEL) -> eval. Errors end here: one line on
+stderr and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from adapters.logs import configure_logging
+from adapters.runtime import open_runtime
+from bot.errors import DeskmateError
+from bot.llm import ChatModel
+from bot.settings import Settings
+from bot.store.feedback import Feedback
+from bot.tone.dataset import Dataset, build_dataset, export_liked, read_edits, write_dataset
+from bot.tone.evaluation import EvalReport, evaluate
+from bot.tone.finetune import DEFAULT_BASE_MODEL, FineTuner, Job
+from bot.tone.phraser import Phraser
+from bot.tone.validation import (
+    DEFAULT_MAX_TOKENS,
+    ESTIMATE_NOTE,
+    MIN_EXAMPLES,
+    Problem,
+    check_file,
+    token_report,
+)
+
+tone_app = typer.Typer(
+    help="The tone model: training data, fine-tuning, status and evaluation.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+T = TypeVar("T")
+
+SHIPPED_EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "tone" / "examples.jsonl"
+CURATED = Path("tone/examples.jsonl")
+DATA = Path("tone/dataset")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print as JSON")]
+
+
+@tone_app.command()
+def dataset(
+    examples: Annotated[
+        Path | None, typer.Option(help="Curated examples (default: tone/examples.jsonl)")
+    ] = None,
+    edits: Annotated[Path | None, typer.Option(help="Admin edits of 👍 answers")] = None,
+    feedback: Annotated[bool, typer.Option(help="Include answers rated 👍")] = True,
+    out: Annotated[Path, typer.Option(help="Folder for train/validation.jsonl")] = DATA,
+    validation: Annotated[float, typer.Option(min=0.0, max=0.5, help="Held-out share")] = 0.2,
+    epochs: Annotated[int | None, typer.Option(min=1, max=50, help="For the cost")] = None,
+    max_tokens: Annotated[int, typer.Option(min=256, help="Limit per example")] = (
+        DEFAULT_MAX_TOKENS
+    ),
+    seed: Annotated[int, typer.Option(help="Seed of the train/validation split")] = 7,
+    export_liked_to: Annotated[
+        Path | None,
+        typer.Option("--export-liked", help="Only write the 👍 answers here, for editing"),
+    ] = None,
+) -> None:
+    """Build chat fine-tuning JSONL from curated examples and 👍 answers, and check it."""
+    settings = _settings()
+    liked = _run(_liked(settings)) if feedback or export_liked_to else []
+    if export_liked_to:
+        count = export_liked(liked, export_liked_to)
+        console.print(f"Wrote {count} 👍 answers to {escape(str(export_liked_to))}.")
+        console.print(f"Edit or drop them, then: deskmate tone dataset --edits {export_liked_to}")
+        return
+    curated = examples or (CURATED if CURATED.exists() else SHIPPED_EXAMPLES)
+    if not curated.exists():
+        _fail(f"no curated examples at {curated}; see docs/tone.md for the format")
+    changes, problems = read_edits(edits) if edits else ({}, [])
+    built = build_dataset(
+        curated, liked, changes, validation_fraction=validation, seed=seed, max_tokens=max_tokens
+    )
+    _print_dataset(built, curated, len(changes), epochs, max_tokens)
+    if problems or not built.ok:
+        _print_problems([*problems, *built.errors])
+        _fail(f"{len(problems) + len(built.errors)} problem(s) in the data; nothing written")
+    train, held_out = write_dataset(built, out)
+    written = f"{train}" + (f" and {held_out}" if held_out else "")
+    console.print(f"Wrote {escape(written)}")
+    console.print(f"Next: deskmate tone train --data {out}")
+
+
+@tone_app.command()
+def train(
+    data: Annotated[Path, typer.Option(help="Folder with train/validation.jsonl")] = DATA,
+    base: Annotated[str, typer.Option(help="Model to fine-tune")] = DEFAULT_BASE_MODEL,
+    epochs: Annotated[int | None, typer.Option(min=1, max=50, help="Default: auto")] = None,
+    suffix: Annotated[str | None, typer.Option(help="Added to the model id")] = None,
+    max_tokens: Annotated[int, typer.Option(min=256)] = DEFAULT_MAX_TOKENS,
+    as_json: JsonOption = False,
+) -> None:
+    """Check and upload the dataset, start a fine-tuning job and print its id."""
+    settings = _settings()
+    files = [data / "train.jsonl", data / "validation.jsonl"]
+    if not files[0].exists():
+        _fail(f"no {files[0]}; run `deskmate tone dataset` first")
+    checked = [check_file(path, max_tokens) for path in files if path.exists()]
+    problems = [p for c in checked for p in c.problems]
+    if len(checked[0].examples) < MIN_EXAMPLES and not problems:
+        problems.append(
+            Problem(files[0].name, f"{len(checked[0].examples)} examples; at least 10 needed")
+        )
+    if problems:
+        _print_problems(problems)
+        _fail(f"{len(problems)} problem(s) in {data}; nothing uploaded")
+    tuner = _guarded(lambda: FineTuner(settings))
+
+    async def start() -> Job:
+        uploaded = [await tuner.upload(c.path) for c in checked]
+        for c, f in zip(checked, uploaded, strict=True):
+            if not as_json:
+                console.print(f"Uploaded {c.path.name}: {f.id} ({len(c.examples)} examples)")
+        validation_id = uploaded[1].id if len(uploaded) > 1 else None
+        return await tuner.start(
+            uploaded[0].id, validation_id, base_model=base, epochs=epochs, suffix=suffix
+        )
+
+    job = _run(start())
+    if as_json:
+        typer.echo(json.dumps({"job_id": job.id, "status": job.status, "model": base}))
+        return
+    console.print(f"Started fine-tuning job [bold]{job.id}[/] on {escape(base)} ({job.status})")
+    console.print(f"Follow it with: deskmate tone status {job.id}")
+
+
+@tone_app.command()
+def status(
+    job_id: Annotated[str | None, typer.Argument(help="Default: the most recent job")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A fine-tuning job's state, trained tokens and events; the model id once it succeeded."""
+    settings = _settings()
+    tuner = _guarded(lambda: FineTuner(settings))
+    job = _run(tuner.status(job_id))
+    if as_json:
+        typer.echo(json.dumps(_job_json(job)))
+    else:
+        _print_job(job)
+    if job.status in ("failed", "cancelled"):
+        _fail(f"job {job.id} {job.status}" + (f": {job.error}" if job.error else ""))
+
+
+@tone_app.command(name="eval")
+def evaluate_command(
+    data: Annotated[Path, typer.Option(help="Held-out examples")] = DATA / "validation.jsonl",
+    model: Annotated[str | None, typer.Option(help="Default: DESKMATE_TONE_MODEL")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run held-out examples through draft -> phrase; report fact-guard passes, length change."""
+    settings = _settings()
+    tone_model = model or settings.tone_model
+    if not tone_model:
+        _fail("no tone model to evaluate; pass --model or set DESKMATE_TONE_MODEL")
+    settings = settings.model_copy(update={"tone_model": tone_model, "tone_mode": "rewrite"})
+    phraser = _guarded(lambda: Phraser.from_settings(settings))
+    if phraser is None:
+        _fail("no tone model to evaluate; pass --model or set DESKMATE_TONE_MODEL")
+    if not data.exists():
+        _fail(f"no {data}; run `deskmate tone dataset` first")
+    checked = check_file(data)
+    if checked.problems:
+        _print_problems(list(checked.problems))
+        _fail(f"{len(checked.problems)} problem(s) in {data}")
+    examples = [(f"{data.name}:{n}", m) for n, m in enumerate(checked.examples, start=1)]
+    report = _run(evaluate(examples, phraser, ChatModel(settings)))
+    if as_json:
+        typer.echo(json.dumps(_eval_json(report, tone_model)))
+    else:
+        _print_eval(report, tone_model)
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        settings = Settings(**overrides)
+    except Exception as exc:
+        _fail(f"invalid configuration: {exc}", code=2)
+    configure_logging(settings, quiet=True)
+    return settings
+
+
+def _run(job: Coroutine[Any, Any, T]) -> T:
+    try:
+        return asyncio.run(job)
+    except DeskmateError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+def _guarded(make: Callable[[], T]) -> T:
+    try:
+        return make()
+    except DeskmateError as exc:
+        _fail(str(exc))
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    err.print(f"[red]error:[/] {escape(message)}")
+    raise typer.Exit(code)
+
+
+async def _liked(settings: Settings) -> list[Feedback]:
+    async with open_runtime(settings) as runtime:
+        return await runtime.store.feedback.liked()
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        err.print(f"  [red]✗[/] {escape(str(problem))}")
+
+
+def _print_dataset(
+    built: Dataset, curated: Path, edits: int, epochs: int | None, max_tokens: int
+) -> None:
+    tokens = token_report([e.messages for e in built.train], epochs, max_tokens)
+    console.print(
+        f"Examples: {built.curated} curated ({escape(str(curated))}), "
+        f"{built.liked} from 👍 answers ({edits} admin edits)"
+    )
+    console.print(
+        f"Cleaned: {built.duplicates} duplicates dropped, "
+        f"{built.scrubbed} e-mail addresses / phone numbers scrubbed"
+    )
+    console.print(f"Split: {len(built.train)} training, {len(built.validation)} validation")
+    console.print(
+        f"Tokens per training example: {tokens.smallest:,}-{tokens.largest:,}, "
+        f"mean {tokens.mean:,.0f} (limit {tokens.limit:,}; {tokens.over_limit} over)"
+    )
+    console.print(
+        f"Estimated billed tokens: {tokens.billed_tokens:,} ({tokens.epochs} epochs"
+        f"{'' if epochs else ', OpenAI default for this size'})"
+    )
+    console.print(f"[dim]Note: {escape(ESTIMATE_NOTE)}[/]")
+    for warning in built.warnings:
+        console.print(f"  [yellow]![/] {escape(str(warning))}")
+
+
+def _job_json(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "status": job.status,
+        "base_model": job.base_model,
+        "fine_tuned_model": job.fine_tuned_model,
+        "trained_tokens": job.trained_tokens,
+        "error": job.error,
+        "events": [
+            {"at": e.at.isoformat(), "level": e.level, "message": e.message} for e in job.events
+        ],
+    }
+
+
+def _print_job(job: Job) -> None:
+    console.print(f"Job [bold]{job.id}[/]: {job.status} (base model {escape(job.base_model)})")
+    if job.trained_tokens is not None:
+        console.print(f"Trained tokens: {job.trained_tokens:,}")
+    for event in job.events:
+        console.print(f"  {event.at:%Y-%m-%d %H:%M:%S} {event.level:<5} {escape(event.message)}")
+    if job.fine_tuned_model:
+        console.print(f"Fine-tuned model: [bold]{escape(job.fine_tuned_model)}[/]")
+        console.print(f"Use it: DESKMATE_TONE_MODEL={escape(job.fine_tuned_model)}")
+    elif not job.done:
+        console.print(f"Still {job.status}; check again with: deskmate tone status {job.id}")
+
+
+def _eval_json(report: EvalReport, model: str) -> dict[str, Any]:
+    return {
+        "model": model,
+        "examples": len(report.cases),
+        "passed": report.passed,
+        "pass_rate": round(report.pass_rate, 4),
+        "length_change": round(report.length_change, 4),
+        "failures": [{"where": c.where, "detail": c.detail} for c in report.cases if not c.passed],
+        "skipped": list(report.skipped),
+    }
+
+
+def _print_eval(report: EvalReport, model: str) -> None:
+    console.print(f"Evaluated {len(report.cases)} held-out examples with {escape(model)}")
+    console.print(
+        f"Fact guard: {report.passed}/{len(report.cases)} passed ({report.pass_rate:.0%})"
+    )
+    console.print(f"Length change: {report.length_change:+.0%} on average (phrased vs draft)")
+    for case in report.cases:
+        if not case.passed:
+            console.print(f"  [red]✗[/] {case.where}: {escape(case.detail)}")
+    for skipped in report.skipped:
+        console.print(f"  [dim]– skipped {escape(skipped)}[/]")
