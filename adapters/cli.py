@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -168,8 +169,10 @@ def status(
     async def job(runtime: Runtime) -> None:
         stats = await runtime.store.stats()
         runs = await runtime.store.runs.recent(3)
+        planned = next_reindex(settings)
         if as_json:
             data = {
+                "next_reindex": planned.isoformat() if planned else None,
                 "sources": [
                     {"source": s.source, "documents": s.documents, "chunks": s.chunks}
                     for s in stats
@@ -190,8 +193,19 @@ def status(
             console.print_json(json.dumps(data))
         else:
             print_status(console, stats, runs)
+            console.print(
+                f"Next scheduled re-index: {planned:%Y-%m-%d %H:%M %Z}" if planned else ""
+            )
 
     _run(settings, job)
+
+
+def next_reindex(settings: Settings) -> datetime | None:
+    """When `deskmate serve` will next re-index, from DESKMATE_REINDEX_CRON."""
+    from indexer.scheduler import cron_trigger
+
+    trigger = cron_trigger(settings.reindex_cron, settings.timezone)
+    return trigger.get_next_fire_time(None, datetime.now(trigger.timezone))
 
 
 @app.command("eval")

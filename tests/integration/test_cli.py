@@ -78,6 +78,7 @@ def test_index_a_confluence_zip_export_and_show_status(empty_db: str, tmp_path: 
     data = json.loads(status.stdout)
     assert data["sources"][0]["source"] == "space"
     assert data["runs"][0]["status"] == "succeeded"
+    assert data["next_reindex"].endswith("02:00:00+00:00")  # the default nightly schedule
 
 
 def test_a_missing_path_is_a_one_line_error(empty_db: str, tmp_path: Path) -> None:
