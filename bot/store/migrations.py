@@ -8,12 +8,13 @@ from psycopg import AsyncConnection, sql
 
 from bot.errors import ConfigError, StoreUnavailable
 
-Migration = Callable[[int, str], list[sql.Composable]]
+Statement = sql.SQL | sql.Composed
+Migration = Callable[[int, str], list[Statement]]
 
 LOCK_KEY = 0x6465_736B  # advisory lock serialising migrations across processes
 
 
-def _v1_knowledge_base(dim: int, vector_type: str) -> list[sql.Composable]:
+def _v1_knowledge_base(dim: int, vector_type: str) -> list[Statement]:
     vtype = sql.SQL(f"{vector_type}({int(dim)})")
     ops = sql.SQL(f"{vector_type}_cosine_ops")
     return [
@@ -74,7 +75,7 @@ def _v1_knowledge_base(dim: int, vector_type: str) -> list[sql.Composable]:
     ]
 
 
-def _v2_conversations_and_feedback(dim: int, vector_type: str) -> list[sql.Composable]:
+def _v2_conversations_and_feedback(dim: int, vector_type: str) -> list[Statement]:
     return [
         sql.SQL("""
         CREATE TABLE conversation_turns (
@@ -159,7 +160,7 @@ async def migrate(conn: AsyncConnection, dim: int, model: str, vector_type: str)
 
 async def check_embedding_model(conn: AsyncConnection, dim: int, model: str) -> None:
     cur = await conn.execute("SELECT key, value FROM deskmate_meta")
-    meta = dict(await cur.fetchall())
+    meta: dict[str, str] = dict(await cur.fetchall())
     if meta.get("embedding_dim") != str(dim) or meta.get("embedding_model") != model:
         raise ConfigError(
             f"the knowledge base was built with {meta.get('embedding_model')} "

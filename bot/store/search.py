@@ -115,7 +115,7 @@ class SearchStore:
         }
         async with self._pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
-            await cur.execute(MODES[mode], params)  # type: ignore[arg-type]
+            await cur.execute(MODES[mode], params)
             rows = await cur.fetchall()
         return [
             Chunk(
