@@ -308,6 +308,33 @@ def serve(
         raise typer.Exit(1) from None
 
 
+@app.command("teams-package")
+def teams_package(
+    output: Annotated[Path, typer.Option(help="Where to write the zip")] = Path(
+        "deskmate-teams.zip"
+    ),
+    app_id: Annotated[
+        str | None, typer.Option(help="The bot's Microsoft App ID (default MICROSOFT_APP_ID)")
+    ] = None,
+    website_url: Annotated[
+        str, typer.Option(help="Your page about Deskmate (https)")
+    ] = "https://example.com/deskmate",
+) -> None:
+    """Build the Teams app package (manifest.json and icons) to upload to Teams."""
+    from adapters.teams.package import build_package
+
+    bot_id = app_id or _settings().microsoft_app_id
+    if not bot_id:
+        err.print("[red]error:[/] no app id: set MICROSOFT_APP_ID or pass --app-id")
+        raise typer.Exit(2)
+    try:
+        build_package(bot_id, output, website_url=website_url)
+    except DeskmateError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    console.print(f"Wrote {output}; upload it in Teams: Apps > Manage your apps > Upload an app.")
+
+
 app.add_typer(tone_app, name="tone")
 
 

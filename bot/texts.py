@@ -44,3 +44,72 @@ WELCOME = (
     "Hi! I'm Deskmate. I answer questions from the company's wiki and HR documents and "
     "show where each answer comes from. Mention me with a question, or send me a message."
 )
+
+# --- Microsoft Teams ---------------------------------------------------------------------
+TEAMS_WELCOME = (
+    "Hi! I'm Deskmate. I answer questions from {knowledge}, and every answer shows the "
+    "documents it comes from.\n\n"
+    "- In a channel or group chat, @mention me with your question.\n"
+    "- In a 1:1 chat with me, just type it.\n\n"
+    "Type **help** to see what else I can do."
+)
+TEAMS_KNOWLEDGE = "{documents} documents in {sources}"
+TEAMS_KNOWLEDGE_EMPTY = "the company's wiki and HR documents (nothing is indexed yet)"
+TEAMS_HELP = (
+    "I answer questions from the company's wiki and HR documents, with sources.\n\n"
+    "- **Ask**: @mention me with your question in a channel or group chat, "
+    "or just type it in a 1:1 chat with me.\n"
+    "- **status**: what I know and when it was last indexed.\n"
+    "- **reindex** [source]: re-index every source, or just one (admins only).\n"
+    "- **help**: this message."
+)
+TEAMS_STATUS_TITLE = "**What I know**"
+TEAMS_STATUS_SOURCE = "- **{source}**: {documents} documents, {chunks} passages, indexed {when}"
+TEAMS_STATUS_EMPTY = "Nothing is indexed yet. An admin can type **reindex** to index every source."
+TEAMS_STATUS_LAST_RUN = "Last re-index: {status} ({trigger}), started {when}{took}."
+TEAMS_STATUS_RUNNING = "A re-index is running now."
+TEAMS_REINDEX_UNKNOWN = "I don't know a source called {unknown}. The sources are: {known}."
+TEAMS_SOURCES = "Sources"
+TEAMS_PAGES = "p. {pages}"
+TEAMS_HELPFUL = "👍 Helpful"
+TEAMS_NOT_HELPFUL = "👎 Not helpful"
+TEAMS_ANSWER_PRIVATELY = "Answer me privately"
+TEAMS_PRIVATE_SENT = "I've sent you a private answer in our 1:1 chat."
+TEAMS_PRIVATE_FAILED = (
+    "I couldn't open a 1:1 chat with you. Start a chat with Deskmate and ask me there."
+)
+TEAMS_ANSWER_GONE = "I no longer have that answer. Please ask the question again."
+TEAMS_SHORTENED = (
+    "This answer was too long for Teams and has been shortened; the sources have the full text."
+)
+
+# Slack
+SOURCES = "Sources"
+CLOSEST_SOURCES = "Closest sources"
+BUTTON_HELPFUL = "👍 Helpful"
+BUTTON_NOT_HELPFUL = "👎 Not helpful"
+BUTTON_ASK_HUMAN = "Ask a human"
+BUTTON_SHARE = "Share in channel"
+BUTTON_PRIVATE = "Answer me privately"
+SHARED_BY = "<@{user}> asked: {question}"
+ANSWER_GONE = "I can no longer find that answer. Please ask the question again."
+FEEDBACK_MODAL_TITLE = "Deskmate feedback"
+FEEDBACK_MODAL_LABEL = "What was wrong or missing? (optional)"
+FEEDBACK_MODAL_SUBMIT = "Send"
+FEEDBACK_MODAL_CLOSE = "Skip"
+FEEDBACK_COMMENT_THANKS = "Thanks for explaining; it helps us improve the answers."
+HANDOFF_REQUEST = "<@{user}> asked a question Deskmate couldn't fully answer:\n>{question}"
+HANDOFF_MENTION = "{contact}, could you help <@{user}> with this question?\n>{question}"
+HANDOFF_LINK = "<{url}|Open the conversation>"
+HANDOFF_SENT = "I've passed your question to {contact}. Someone will follow up with you."
+HANDOFF_DIRECT = (
+    "The right people to ask are {contact}. I can't bring them into a direct message, "
+    "so please contact them directly."
+)
+HANDOFF_FAILED = "I couldn't reach {contact}. Please contact them directly. (reference: {ref})"
+STATUS_HEADER = "I know *{documents}* documents ({chunks} passages) from {sources} sources:"
+STATUS_SOURCE = "• `{source}`: {documents} documents, last indexed {when}"
+STATUS_LAST_RUN = "Last index run: {status} ({trigger}), started {started}. {counts}"
+STATUS_NO_RUN = "No index run yet: an admin can start one with `{command} reindex`."
+STATUS_EMPTY = "The knowledge base is empty."
+REINDEX_UNKNOWN_SOURCE = "I don't know the source(s) {unknown}. Known sources: {known}."

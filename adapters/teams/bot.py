@@ -1,0 +1,191 @@
+"""The Teams bot: translate each activity, hand it to the engine or a command, render the result.
+
+A question is acknowledged at once (typing indicator) and answered in the background through a
+proactive turn, so Teams never waits on the model; the answer replies to the question, in the
+same reply chain. Card buttons arrive as `adaptiveCard/action` invokes (Action.Execute) or, on
+older clients, as messages with a value (Action.Submit); both record feedback in the table the
+Slack adapter uses and redraw the card.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    AdaptiveCardInvokeResponse,
+    ConversationReference,
+)
+
+from adapters.services import Services
+from adapters.teams import cards, commands, questions
+from adapters.teams.commands import Commands
+from adapters.teams.members import Members
+from adapters.teams.proactive import Conversations
+from bot import texts
+from bot.models import Question
+from bot.store.feedback import StoredAnswer
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "teams"
+TYPING_EVERY_SECONDS = 3.0
+CARD_CONTENT = "application/vnd.microsoft.card.adaptive"
+
+
+class DeskmateBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK is untyped
+    def __init__(self, services: Services, conversations: Conversations) -> None:
+        self._services = services
+        self._store = services.runtime.store
+        self._directory = services.runtime.directory
+        self._conversations = conversations
+        self._commands = Commands(services, conversations)
+        self._members = Members()
+
+    # --- messages ------------------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if not await self._first_delivery(activity):
+            return
+        action = cards.action_from(activity.value)
+        if action is not None:
+            await self._on_submit(turn_context, action)
+            return
+        if not questions.addressed_to_bot(activity):
+            return
+        text = questions.question_text(activity)
+        command = commands.parse(text)
+        if command is not None:
+            await self._commands.run(turn_context, command)
+            return
+        await turn_context.send_activity(Activity(type=ActivityTypes.typing))
+        listeners = await self._members.listeners(turn_context)
+        question = questions.to_question(activity, text, self._directory, listeners)
+        reference = TurnContext.get_conversation_reference(activity)
+        self._services.background(self._answer(reference, question))
+
+    async def _first_delivery(self, activity: Activity) -> bool:
+        """Teams retries a delivery it thinks failed; answer each activity id once."""
+        if not activity.id:
+            return True
+        key = f"{PLATFORM}:{activity.conversation.id}:{activity.id}"
+        return await self._store.feedback.first_delivery(key)
+
+    async def _answer(self, reference: ConversationReference, question: Question) -> None:
+        async def reply(context: TurnContext) -> None:
+            async with _typing(context):
+                result = await self._services.answers.ask(question, PLATFORM)
+            await context.send_activity(cards.reply_activity(result, private=question.private))
+
+        await self._conversations.reply(reference, reply)
+
+    # --- card buttons ---------------------------------------------------------------------
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        if turn_context.activity.name != "adaptiveCard/action":
+            return await super().on_invoke_activity(turn_context)
+        # Handled here rather than in `on_adaptive_card_invoke`: ActivityHandler serializes that
+        # response to a dict and CloudAdapter 4.17 serializes it again, which fails. The body
+        # stays a model here, so CloudAdapter serializes it once.
+        response = await self._on_execute(turn_context)
+        return InvokeResponse(status=response.status_code, body=response)
+
+    async def _on_execute(self, turn_context: TurnContext) -> AdaptiveCardInvokeResponse:
+        action = cards.action_from_invoke(turn_context.activity.value)
+        if action is None:
+            return _invoke_error(400, "BadRequest", "This button is not one of Deskmate's.")
+        try:
+            _, card = await self._press(turn_context, action)
+        except Exception:
+            reference = uuid.uuid4().hex[:8]
+            log.exception("a card action failed (ref %s)", reference)
+            return _invoke_error(500, "InternalError", texts.ERROR.format(ref=reference))
+        return AdaptiveCardInvokeResponse(status_code=200, type=CARD_CONTENT, value=card)
+
+    async def _on_submit(self, turn_context: TurnContext, action: cards.CardAction) -> None:
+        status, card = await self._press(turn_context, action)
+        card_id = turn_context.activity.reply_to_id
+        if not card_id:
+            await turn_context.send_activity(status)
+            return
+        update = cards.card_activity(card)
+        update.id = card_id
+        await turn_context.update_activity(update)
+
+    async def _press(
+        self, turn_context: TurnContext, action: cards.CardAction
+    ) -> tuple[str, dict[str, Any]]:
+        """Do what the button asks; what happened, and the card to show afterwards."""
+        stored = await self._store.feedback.answer(action.answer_id)
+        if action.kind == cards.FEEDBACK:
+            sender = turn_context.activity.from_property
+            user_id = sender.aad_object_id or sender.id
+            await self._store.feedback.record(action.answer_id, PLATFORM, user_id, action.rating)
+            status = texts.FEEDBACK_THANKS_UP if action.rating > 0 else texts.FEEDBACK_THANKS_DOWN
+        else:
+            status = await self._answer_privately(turn_context, stored)
+        return status, cards.answer_card(cards.view_of_stored(stored, action, status))
+
+    async def _answer_privately(
+        self, turn_context: TurnContext, stored: StoredAnswer | None
+    ) -> str:
+        """Ask the stored question again in a 1:1 chat, with everything the presser may see."""
+        if stored is None:
+            return texts.TEAMS_ANSWER_GONE
+        listeners = await self._members.listeners(turn_context)
+        asker = questions.asker_of(turn_context.activity, listeners)
+        try:
+            reference = await self._conversations.open_personal(turn_context)
+        except Exception as exc:
+            log.warning("could not open a 1:1 chat for a private answer (%s)", type(exc).__name__)
+            return texts.TEAMS_PRIVATE_FAILED
+        conversation_id = questions.conversation_key(reference.conversation.id)
+        question = questions.private_question(
+            stored.question, asker, self._directory, conversation_id
+        )
+        self._services.background(self._answer(reference, question))
+        return texts.TEAMS_PRIVATE_SENT
+
+    # --- the bot joins a conversation -------------------------------------------------------
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        self._members.forget(activity)
+        bot_id = activity.recipient.id if activity.recipient else None
+        if any(member.id == bot_id for member in activity.members_added or []):
+            await turn_context.send_activity(MessageFactory.text(await self._commands.welcome()))
+
+
+@asynccontextmanager
+async def _typing(context: TurnContext) -> AsyncIterator[None]:
+    """Keep Teams' typing indicator on while the engine works."""
+
+    async def keep_typing() -> None:
+        while True:
+            await asyncio.sleep(TYPING_EVERY_SECONDS)
+            await context.send_activity(Activity(type=ActivityTypes.typing))
+
+    task = asyncio.create_task(keep_typing())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError, Exception):
+            await task
+
+
+def _invoke_error(status: int, code: str, message: str) -> AdaptiveCardInvokeResponse:
+    return AdaptiveCardInvokeResponse(
+        status_code=status,
+        type="application/vnd.microsoft.error",
+        value={"code": code, "message": message},
+    )

@@ -1,0 +1,69 @@
+"""Messages sent after the turn that asked for them: answers that took a while, the end of a
+re-index, a private answer in a new 1:1 chat. All go through the SDK's proactive turns with a
+saved `ConversationReference`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from botbuilder.core import TurnContext
+from botbuilder.core.conversation_reference_extension import get_continuation_activity
+from botbuilder.core.teams.teams_activity_extensions import teams_get_channel_data
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import ConversationParameters, ConversationReference
+
+from adapters.reindexing import Notify
+
+Logic = Callable[[TurnContext], Awaitable[None]]
+
+
+class Conversations:
+    def __init__(self, adapter: CloudAdapter, app_id: str) -> None:
+        self._adapter = adapter
+        self._app_id = app_id
+
+    async def reply(self, reference: ConversationReference, logic: Logic) -> None:
+        """Run `logic` in a new turn whose messages reply to the referenced activity, so they
+        land in the same conversation and, in a channel, the same reply chain."""
+        continuation = get_continuation_activity(reference)
+        if reference.activity_id:
+            continuation.id = reference.activity_id
+        await self._adapter.process_proactive(
+            self._adapter.create_claims_identity(self._app_id), continuation, None, logic
+        )
+
+    def notifier(self, reference: ConversationReference) -> Notify:
+        """Tell whoever sent the referenced message something later (a re-index ended)."""
+
+        async def notify(text: str) -> None:
+            async def send(context: TurnContext) -> None:
+                await context.send_activity(text)
+
+            await self.reply(reference, send)
+
+        return notify
+
+    async def open_personal(self, context: TurnContext) -> ConversationReference:
+        """Open (or find) the 1:1 chat between the bot and the sender of this turn."""
+        activity = context.activity
+        channel_data = teams_get_channel_data(activity)
+        tenant_id = channel_data.tenant.id if channel_data and channel_data.tenant else None
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=activity.recipient,
+            members=[activity.from_property],
+            tenant_id=tenant_id,
+            channel_data={"tenant": {"id": tenant_id}} if tenant_id else None,
+        )
+        opened: list[ConversationReference] = []
+
+        async def capture(new_context: TurnContext) -> None:
+            opened.append(TurnContext.get_conversation_reference(new_context.activity))
+
+        await self._adapter.create_conversation(
+            self._app_id, capture, parameters, activity.channel_id, activity.service_url, None
+        )
+        reference = opened[0]
+        reference.user = activity.from_property
+        return reference

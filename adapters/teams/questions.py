@@ -1,0 +1,101 @@
+"""A Teams message as a `Question`: who asks, who is listening, and the text without the
+@mention.
+
+In a 1:1 chat only the asker listens: the audience is the asker's groups and the answer is
+private. In a group chat or channel everyone in it listens: the audience is what all members
+share (never more than the asker's own groups); when the list of members is unknown, only
+documents everyone may see.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+
+from botbuilder.schema import Activity, ChannelAccount
+
+from bot.groups import Directory
+from bot.models import EVERYONE, Asker, Question
+
+PERSONAL = "personal"
+_AT_TAG = re.compile(r"<at[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
+
+
+def is_personal(activity: Activity) -> bool:
+    """A 1:1 chat with the bot (the Bot Framework Emulator's chats count as one)."""
+    conversation = activity.conversation
+    return conversation.conversation_type in (None, PERSONAL) and not conversation.is_group
+
+
+def bot_mentions(activity: Activity) -> list[dict[str, object]]:
+    """The mention entities that name this bot."""
+    found = []
+    for entity in activity.entities or []:
+        properties = entity.additional_properties or {}
+        mentioned = properties.get("mentioned") or {}
+        if (entity.type or "").lower() == "mention" and mentioned.get("id") == _bot_id(activity):
+            found.append(properties)
+    return found
+
+
+def addressed_to_bot(activity: Activity) -> bool:
+    """Every message in a 1:1 chat; elsewhere only messages that @mention the bot."""
+    return is_personal(activity) or bool(bot_mentions(activity))
+
+
+def question_text(activity: Activity) -> str:
+    """The message text without the bot's @mention; other people's mentions keep their name."""
+    text = activity.text or ""
+    for mention in bot_mentions(activity):
+        tag = mention.get("text")
+        if isinstance(tag, str) and tag:
+            text = text.replace(tag, " ")
+    text = _AT_TAG.sub(r"\1", text)
+    return " ".join(html.unescape(text).split())
+
+
+def asker_of(activity: Activity, listeners: Sequence[Asker] | None) -> Asker:
+    """The sender, by AAD object id, with the e-mail from the member list when it has one."""
+    sender: ChannelAccount = activity.from_property
+    user_id = sender.aad_object_id or sender.id
+    for listener in listeners or ():
+        if listener.user_id.lower() == user_id.lower():
+            return listener
+    return Asker(user_id=user_id, display_name=sender.name)
+
+
+def to_question(
+    activity: Activity, text: str, directory: Directory, listeners: Sequence[Asker] | None
+) -> Question:
+    asker = asker_of(activity, listeners)
+    conversation_id = conversation_key(activity.conversation.id)
+    if is_personal(activity):
+        return private_question(text, asker, directory, conversation_id)
+    asker_groups = directory.groups_of(asker)
+    shared = directory.shared_by(listeners) if listeners else frozenset({EVERYONE})
+    return Question(
+        text=text,
+        asker=asker,
+        audience=shared & asker_groups,
+        asker_groups=asker_groups,
+        conversation_id=conversation_id,
+        private=False,
+    )
+
+
+def private_question(
+    text: str, asker: Asker, directory: Directory, conversation_id: str
+) -> Question:
+    """A question answered where only the asker can read it."""
+    groups = directory.groups_of(asker)
+    return Question(text, asker, groups, groups, conversation_id, private=True)
+
+
+def conversation_key(conversation_id: str) -> str:
+    """Memory key: the conversation, and in a channel its reply chain (`;messageid=`)."""
+    return f"teams:{conversation_id}"
+
+
+def _bot_id(activity: Activity) -> str | None:
+    return activity.recipient.id if activity.recipient else None

@@ -1,0 +1,158 @@
+"""A fake Bot Connector service for tests: the activity's `serviceUrl` points at it, and the
+real `botframework-connector` client sends Deskmate's replies here over HTTP.
+
+It records every call (method, path, JSON body, Authorization header), answers sends with a
+new activity id, serves conversation members (plain and paged), and opens 1:1 conversations.
+It can also stand in for the Bot Framework's token-signing key service (OpenID metadata and
+JWKS), so that tokens signed by a test key can be checked by the real SDK.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.http_server import ThreadedServer
+
+OPENID_PATH = "/v1/.well-known/openidconfiguration"
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+    body: dict[str, Any]
+    auth: str | None
+    response_id: str | None = None  # the id the fake answered with (new activity/conversation)
+
+    @property
+    def type(self) -> str:
+        return str(self.body.get("type", ""))
+
+    @property
+    def card(self) -> dict[str, Any] | None:
+        """The Adaptive Card this activity carries, if any."""
+        for attachment in self.body.get("attachments") or []:
+            if attachment.get("contentType") == "application/vnd.microsoft.card.adaptive":
+                return dict(attachment["content"])
+        return None
+
+
+@dataclass
+class FakeBotConnector:
+    """State shared by the handlers: `members` by conversation (or team) id, recorded `calls`."""
+
+    members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    page_size: int = 2
+    fail_members: bool = False
+    signing_keys: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/v3/conversations", self._create_conversation)
+        app.router.add_post("/v3/conversations/{conversation}/activities", self._send)
+        app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._send)
+        app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._send)
+        app.router.add_get("/v3/conversations/{conversation}/members", self._members)
+        app.router.add_get("/v3/conversations/{conversation}/pagedmembers", self._paged_members)
+        app.router.add_get(OPENID_PATH, self._openid)
+        app.router.add_get("/v1/.well-known/keys", self._keys)
+        return app
+
+    # --- what the tests read ---------------------------------------------------------------
+
+    def recorded(self, predicate: Callable[[Call], bool] = lambda c: True) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if predicate(c)]
+
+    def messages(self) -> list[Call]:
+        """Messages posted (new or in reply), in order; card updates are not included."""
+        return self.recorded(lambda c: c.method == "POST" and c.type == "message")
+
+    def typing(self) -> list[Call]:
+        return self.recorded(lambda c: c.type == "typing")
+
+    def updates(self) -> list[Call]:
+        return self.recorded(lambda c: c.method == "PUT")
+
+    async def wait_for(
+        self, predicate: Callable[[FakeBotConnector], bool], timeout: float = 15.0
+    ) -> None:
+        """Wait until `predicate(self)` holds (polling), or fail the test after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while not predicate(self):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the fake Bot Connector never saw it; calls: {self.calls}")
+            await asyncio.sleep(0.02)
+
+    # --- handlers ----------------------------------------------------------------------------
+
+    def _record(
+        self, request: web.Request, body: dict[str, Any], response_id: str | None = None
+    ) -> None:
+        auth = request.headers.get("Authorization")
+        with self._lock:
+            self.calls.append(Call(request.method, request.path, body, auth, response_id))
+
+    async def _send(self, request: web.Request) -> web.Response:
+        new_id = f"reply-{next(self._ids)}"
+        self._record(request, await request.json(), new_id)
+        return web.json_response({"id": new_id})
+
+    async def _create_conversation(self, request: web.Request) -> web.Response:
+        new_id = f"a:personal-{next(self._ids)}"
+        self._record(request, await request.json(), new_id)
+        return web.json_response({"id": new_id}, status=201)
+
+    async def _members(self, request: web.Request) -> web.Response:
+        self._record(request, {})
+        found = self._members_of(request.match_info["conversation"])
+        if found is None:
+            return _not_found()
+        return web.json_response(found)
+
+    async def _paged_members(self, request: web.Request) -> web.Response:
+        self._record(request, {})
+        found = self._members_of(request.match_info["conversation"])
+        if found is None:
+            return _not_found()
+        start = int(request.query.get("continuationToken") or 0)
+        end = start + self.page_size
+        page: dict[str, Any] = {"members": found[start:end]}
+        if end < len(found):
+            page["continuationToken"] = str(end)
+        return web.json_response(page)
+
+    async def _openid(self, request: web.Request) -> web.Response:
+        keys = f"{request.url.origin()}/v1/.well-known/keys"
+        return web.json_response({"issuer": "https://api.botframework.com", "jwks_uri": keys})
+
+    async def _keys(self, request: web.Request) -> web.Response:
+        return web.json_response({"keys": self.signing_keys})
+
+    def _members_of(self, conversation: str) -> list[dict[str, Any]] | None:
+        if self.fail_members:
+            return None
+        return self.members.get(conversation.split(";")[0])
+
+
+def _not_found() -> web.Response:
+    error = {"error": {"code": "ConversationNotFound", "message": "no such conversation"}}
+    return web.json_response(error, status=404)
+
+
+@contextmanager
+def serve(fake: FakeBotConnector) -> Iterator[ThreadedServer]:
+    with ThreadedServer(fake.app()) as server:
+        yield server

@@ -1,0 +1,699 @@
+"""The Teams adapter, entered over HTTP: real Bot Framework Activity JSON is posted to
+`/api/messages`, and a fake Bot Connector on loopback (the activities' `serviceUrl`) records
+what Deskmate sends back. Answers come from the sample knowledge base without an LLM."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import socket
+import time
+import zipfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient, TestServer
+from botframework.connector.auth import ChannelValidation
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+from PIL import Image
+from typer.testing import CliRunner
+
+from adapters.cli import app as cli
+from adapters.runtime import open_runtime
+from adapters.server import SERVICES, build_app
+from adapters.services import Services
+from bot import texts
+from bot.errors import ConfigError
+from tests.conftest import make_settings
+from tests.fakes.bot_connector import OPENID_PATH, Call, FakeBotConnector, serve
+
+BOT = {"id": "28:deskmate-bot-id", "name": "Deskmate"}
+# Dana is in the `hr` group of examples/groups.yaml (by AAD object id) and a Deskmate admin;
+# Pat is in no group.
+HR_LEAD = {"id": "29:dana", "name": "Dana", "aadObjectId": "3f2b8c1e-6d4a-4e0b-9a57-2c8d1f6e9b30"}
+PAT = {"id": "29:pat", "name": "Pat", "aadObjectId": "5c0ffee0-0000-4000-8000-000000000001"}
+TENANT = "72f988bf-0000-4000-8000-000000000000"
+TEAM = "19:general@thread.tacv2"
+GROUP_CHAT = "19:lunch-plans@thread.v2"
+MENTION = "<at>Deskmate</at>"
+APP_ID = "00000000-0000-4000-8000-0000000000b0"
+
+
+def _member(account: dict[str, str], email: str) -> dict[str, str]:
+    return {**account, "email": email, "userPrincipalName": email}
+
+
+def activity(
+    service_url: str, conversation: dict[str, Any], sender: dict[str, str], **fields: Any
+) -> dict[str, Any]:
+    """A Bot Framework activity as Teams sends it to the bot."""
+    return {
+        "type": "message",
+        "id": str(next(_ACTIVITY_IDS)),
+        "channelId": "msteams",
+        "serviceUrl": service_url,
+        "from": sender,
+        "recipient": BOT,
+        "conversation": {"tenantId": TENANT, **conversation},
+        "channelData": {"tenant": {"id": TENANT}},
+        "locale": "en-US",
+        **fields,
+    }
+
+
+def personal(service_url: str, text: str, sender: dict[str, str] = PAT) -> dict[str, Any]:
+    conversation = {"id": f"a:personal-{sender['id']}", "conversationType": "personal"}
+    return activity(service_url, conversation, sender, text=text)
+
+
+_ACTIVITY_IDS = itertools.count(1_700_000_000_001)
+
+
+@dataclass
+class Teams:
+    """The running app, the fake Bot Connector, and ways to send Teams activities."""
+
+    client: TestClient[Any, Any]
+    connector: FakeBotConnector
+    service_url: str
+    services: Services
+
+    async def post(self, activity: dict[str, Any]) -> ClientResponse:
+        return await self.client.post("/api/messages", json=activity)
+
+    def activity(
+        self, conversation: dict[str, Any], sender: dict[str, str], **fields: Any
+    ) -> dict[str, Any]:
+        return activity(self.service_url, conversation, sender, **fields)
+
+    def personal(self, text: str, sender: dict[str, str] = PAT) -> dict[str, Any]:
+        return personal(self.service_url, text, sender)
+
+    def channel(
+        self, text: str, sender: dict[str, str] = PAT, *, mention: bool = True
+    ) -> dict[str, Any]:
+        """A new post in the team's General channel; its id starts the reply chain."""
+        post_id = str(next(_ACTIVITY_IDS))
+        conversation = {
+            "id": f"{TEAM};messageid={post_id}",
+            "conversationType": "channel",
+            "isGroup": True,
+        }
+        return self.activity(
+            conversation,
+            sender,
+            id=post_id,
+            text=f"{MENTION} {text}" if mention else text,
+            entities=[_mention()] if mention else [],
+            channelData={
+                "tenant": {"id": TENANT},
+                "team": {"id": TEAM, "name": "Halyard"},
+                "channel": {"id": TEAM, "name": "General"},
+            },
+        )
+
+    def group_chat(self, text: str, sender: dict[str, str] = PAT) -> dict[str, Any]:
+        conversation = {"id": GROUP_CHAT, "conversationType": "groupChat", "isGroup": True}
+        return self.activity(conversation, sender, text=f"{MENTION} {text}", entities=[_mention()])
+
+    def press(
+        self, question: dict[str, Any], button: dict[str, Any], sender: dict[str, str]
+    ) -> dict[str, Any]:
+        """An Action.Execute press on a card that answered `question`."""
+        return self.activity(
+            question["conversation"],
+            sender,
+            type="invoke",
+            name="adaptiveCard/action",
+            channelData=question["channelData"],
+            value={
+                "action": {
+                    "type": "Action.Execute",
+                    "verb": button["verb"],
+                    "data": button["data"],
+                },
+                "trigger": "manual",
+            },
+        )
+
+    async def ask(self, question: dict[str, Any]) -> Call:
+        """Post a question and wait for the reply that follows it (a card or a short text)."""
+        before = len(self.connector.messages())
+        response = await self.post(question)
+        assert response.status in (200, 201), await response.text()
+        await self.connector.wait_for(lambda c: len(c.messages()) > before)
+        return self.connector.messages()[before]
+
+
+def _mention() -> dict[str, Any]:
+    return {"type": "mention", "text": MENTION, "mentioned": BOT}
+
+
+@asynccontextmanager
+async def running_teams(
+    sample_db: str, tmp_path: Path, **overrides: object
+) -> AsyncIterator[Teams]:
+    settings = make_settings(sample_db, tmp_path, admins=HR_LEAD["aadObjectId"], **overrides)
+    connector = FakeBotConnector(
+        members={
+            TEAM: [
+                _member(HR_LEAD, "dana.hr@halyard.example"),
+                _member(PAT, "pat@halyard.example"),
+            ],
+            GROUP_CHAT: [_member(HR_LEAD, "dana.hr@halyard.example")],
+            f"a:personal-{HR_LEAD['id']}": [_member(HR_LEAD, "dana.hr@halyard.example")],
+            f"a:personal-{PAT['id']}": [_member(PAT, "pat@halyard.example")],
+        }
+    )
+    async with open_runtime(settings) as runtime:
+        with serve(connector) as fake:
+            app = build_app(runtime)
+            async with TestClient(TestServer(app)) as client:
+                yield Teams(client, connector, fake.url, app[SERVICES])
+                await app[SERVICES].drain(10)
+
+
+@pytest.fixture
+async def teams(sample_db: str, tmp_path: Path) -> AsyncIterator[Teams]:
+    async with running_teams(sample_db, tmp_path) as running:
+        yield running
+
+
+def _card_text(call: Call) -> str:
+    card = call.card
+    assert card is not None, f"expected an Adaptive Card, got {call.body}"
+    return "\n".join(block.get("text", "") for block in card["body"])
+
+
+def _button(call: Call, verb: str) -> dict[str, Any]:
+    assert call.card is not None
+    return next(a for a in call.card["actions"] if a["verb"] == verb)
+
+
+# --- questions and answers ----------------------------------------------------------------
+
+
+async def test_a_personal_message_is_answered_with_a_card_citing_its_sources(
+    teams: Teams,
+) -> None:
+    question = teams.personal("What is the ESPP discount?")
+
+    reply = await teams.ask(question)
+
+    text = _card_text(reply)
+    assert "15%" in text
+    assert (
+        "[1] [Benefits Guide 2026](https://hr.halyard.example/exports/benefits-guide.docx)" in text
+    )
+    assert reply.path == (
+        f"/v3/conversations/{question['conversation']['id']}/activities/{question['id']}"
+    )
+    titles = [a["title"] for a in reply.card["actions"]]  # type: ignore[index]
+    assert titles == [texts.TEAMS_HELPFUL, texts.TEAMS_NOT_HELPFUL]
+
+
+async def test_the_typing_indicator_shows_before_the_answer(teams: Teams) -> None:
+    await teams.ask(teams.personal("How many vacation days do I get per year?"))
+
+    calls = teams.connector.recorded(lambda c: c.type in ("typing", "message"))
+    assert calls[0].type == "typing"
+    assert calls[-1].card is not None
+
+
+async def test_in_a_channel_the_mention_is_stripped_and_the_reply_stays_in_the_thread(
+    teams: Teams,
+) -> None:
+    question = teams.channel("What is the ESPP discount?")
+
+    reply = await teams.ask(question)
+
+    assert reply.path == (
+        f"/v3/conversations/{question['conversation']['id']}/activities/{question['id']}"
+    )
+    assert "15%" in _card_text(reply)
+    answer_id = _button(reply, "deskmate.feedback")["data"]["answer_id"]
+    stored = await teams.services.runtime.store.feedback.answer(answer_id)
+    assert stored is not None
+    assert stored.question == "What is the ESPP discount?"
+
+
+async def test_other_peoples_mentions_keep_their_names_in_the_question(teams: Teams) -> None:
+    dana = {"type": "mention", "text": "<at>Dana</at>", "mentioned": HR_LEAD}
+    question = teams.group_chat("x")
+    question["text"] = f"{MENTION} can <at>Dana</at> approve my travel&nbsp;expenses?"
+    question["entities"].append(dana)
+
+    reply = await teams.ask(question)
+
+    answer_id = _button(reply, "deskmate.feedback")["data"]["answer_id"]
+    stored = await teams.services.runtime.store.feedback.answer(answer_id)
+    assert stored is not None
+    assert stored.question == "can Dana approve my travel expenses?"
+
+
+async def test_a_channel_message_without_a_mention_is_left_alone(teams: Teams) -> None:
+    response = await teams.post(teams.channel("What is the ESPP discount?", mention=False))
+
+    assert response.status == 201
+    await teams.services.drain(10)
+    assert teams.connector.recorded(lambda c: c.method != "GET") == []
+
+
+async def test_a_question_nobody_documented_gets_an_honest_dont_know(teams: Teams) -> None:
+    reply = await teams.ask(teams.personal("What is the airspeed of an unladen swallow?"))
+
+    assert texts.DONT_KNOW in _card_text(reply)
+
+
+async def test_a_follow_up_in_the_same_chat_uses_the_conversation_memory(teams: Teams) -> None:
+    await teams.ask(teams.personal("How many vacation days do I get per year?"))
+
+    await teams.ask(teams.personal("And sick days?"))
+
+    turns = await teams.services.runtime.store.conversations.recent(
+        f"teams:a:personal-{PAT['id']}", 5
+    )
+    assert [q for q, _ in turns] == ["How many vacation days do I get per year?", "And sick days?"]
+
+
+async def test_a_repeated_delivery_of_the_same_activity_is_answered_once(teams: Teams) -> None:
+    question = teams.personal("What is the ESPP discount?")
+
+    first, second = await teams.post(question), await teams.post(question)
+    await teams.services.drain(10)
+
+    assert (first.status, second.status) == (201, 201)
+    assert len([m for m in teams.connector.messages() if m.card]) == 1
+
+
+async def test_a_failure_is_a_short_visible_text_not_silence(
+    sample_db: str, tmp_path: Path
+) -> None:
+    async with running_teams(sample_db, tmp_path, rate_limit_per_minute=1) as teams:
+        await teams.ask(teams.personal("What is the ESPP discount?"))
+
+        reply = await teams.ask(teams.personal("How many vacation days do I get per year?"))
+
+    assert reply.body["text"] == texts.RATE_LIMITED
+
+
+# --- who is listening ------------------------------------------------------------------------
+
+
+SALARY = "What is the salary band for level L4?"
+
+
+async def test_in_a_1_1_chat_the_asker_sees_what_their_groups_may_see(teams: Teams) -> None:
+    reply = await teams.ask(teams.personal(SALARY, sender=HR_LEAD))
+
+    assert "hr-restricted/salary-bands.csv" in _card_text(reply)
+
+
+async def test_in_a_channel_restricted_documents_stay_out_and_a_private_answer_is_offered(
+    teams: Teams,
+) -> None:
+    reply = await teams.ask(teams.channel(SALARY, sender=HR_LEAD))
+
+    text = _card_text(reply)
+    assert "hr-restricted/" not in text
+    assert "170000" not in text
+    assert texts.PRIVATE_AVAILABLE in text
+    assert _button(reply, "deskmate.private")["title"] == texts.TEAMS_ANSWER_PRIVATELY
+
+
+async def test_answer_me_privately_answers_in_a_new_1_1_chat(teams: Teams) -> None:
+    question = teams.channel(SALARY, sender=HR_LEAD)
+    offer = await teams.ask(question)
+
+    response = await teams.post(teams.press(question, _button(offer, "deskmate.private"), HR_LEAD))
+
+    assert response.status == 200
+    invoke = await response.json()
+    assert texts.TEAMS_PRIVATE_SENT in json.dumps(invoke["value"], ensure_ascii=False)
+    opened = teams.connector.recorded(lambda c: c.path == "/v3/conversations")
+    assert opened[0].body["members"][0]["id"] == HR_LEAD["id"]
+    in_private = f"/v3/conversations/{opened[0].response_id}/"
+    await teams.connector.wait_for(
+        lambda c: any(m.path.startswith(in_private) for m in c.messages())
+    )
+    private = next(m for m in teams.connector.messages() if m.path.startswith(in_private))
+    assert "hr-restricted/" in _card_text(private)
+
+
+async def test_a_group_chat_of_hr_members_may_hear_hr_documents(teams: Teams) -> None:
+    reply = await teams.ask(teams.group_chat(SALARY, sender=HR_LEAD))
+
+    assert "hr-restricted/" in _card_text(reply)
+
+
+async def test_when_members_cannot_be_read_only_documents_for_everyone_are_used(
+    teams: Teams,
+) -> None:
+    teams.connector.fail_members = True
+
+    reply = await teams.ask(teams.group_chat(SALARY, sender=HR_LEAD))
+
+    assert "hr-restricted/" not in _card_text(reply)
+
+
+# --- card buttons ----------------------------------------------------------------------------
+
+
+async def test_thumbs_down_by_action_execute_is_stored_and_the_card_says_so(teams: Teams) -> None:
+    question = teams.personal("What is the ESPP discount?")
+    reply = await teams.ask(question)
+    down = next(a for a in reply.card["actions"] if a["data"].get("rating") == -1)  # type: ignore[index]
+
+    response = await teams.post(teams.press(question, down, PAT))
+
+    assert response.status == 200
+    invoke = await response.json()
+    assert invoke["statusCode"] == 200
+    assert invoke["type"] == "application/vnd.microsoft.card.adaptive"
+    shown = "\n".join(b.get("text", "") for b in invoke["value"]["body"])
+    assert texts.FEEDBACK_THANKS_DOWN in shown
+    assert "15%" in shown  # the same answer, redrawn
+    assert await teams.services.runtime.store.feedback.counts() == {-1: 1}
+
+
+async def test_thumbs_up_by_action_submit_is_stored_and_the_card_is_updated(teams: Teams) -> None:
+    question = teams.personal("What is the ESPP discount?")
+    reply = await teams.ask(question)
+    up = next(a for a in reply.card["actions"] if a["data"].get("rating") == 1)  # type: ignore[index]
+    card_id = "reply-card-1"  # Teams sends the card's activity id as replyToId
+    submit = teams.activity(question["conversation"], PAT, replyToId=card_id, value=up["data"])
+
+    response = await teams.post(submit)
+
+    assert response.status == 201
+    [update] = teams.connector.updates()
+    assert update.path.endswith(f"/activities/{card_id}")
+    assert texts.FEEDBACK_THANKS_UP in _card_text(update)
+    liked = await teams.services.runtime.store.feedback.liked()
+    assert [(f.platform, f.user_id, f.question) for f in liked] == [
+        ("teams", PAT["aadObjectId"], "What is the ESPP discount?")
+    ]
+
+
+async def test_a_button_that_is_not_deskmates_gets_a_400_invoke_response(teams: Teams) -> None:
+    forged = teams.activity(
+        {"id": "a:personal-29:pat", "conversationType": "personal"},
+        PAT,
+        type="invoke",
+        name="adaptiveCard/action",
+        value={"action": {"type": "Action.Execute", "verb": "x", "data": {"rating": 5}}},
+    )
+
+    response = await teams.post(forged)
+
+    assert (await response.json())["statusCode"] == 400
+    assert await teams.services.runtime.store.feedback.counts() == {}
+
+
+# --- commands and welcome ----------------------------------------------------------------------
+
+
+async def test_help_lists_the_commands(teams: Teams) -> None:
+    reply = await teams.ask(teams.personal("help"))
+
+    assert reply.body["text"] == texts.TEAMS_HELP
+
+
+async def test_status_says_what_is_indexed(teams: Teams) -> None:
+    reply = await teams.ask(teams.channel("status"))
+
+    assert "**eng-wiki**" in reply.body["text"]
+    assert "**hr**" in reply.body["text"]
+
+
+async def test_reindex_is_refused_to_someone_who_is_not_an_admin(teams: Teams) -> None:
+    runs_before = await teams.services.runtime.store.runs.recent(5)
+
+    reply = await teams.ask(teams.personal("reindex", sender=PAT))
+
+    assert reply.body["text"] == texts.REINDEX_NOT_ADMIN
+    assert not await teams.services.reindexer.running()
+    assert await teams.services.runtime.store.runs.recent(5) == runs_before
+
+
+async def test_an_admin_reindex_runs_in_the_background_and_reports_when_done(teams: Teams) -> None:
+    question = teams.channel("reindex hr", sender=HR_LEAD)
+
+    started = await teams.ask(question)
+    await teams.connector.wait_for(lambda c: len(c.messages()) == 2)
+
+    assert started.body["text"] == texts.REINDEX_STARTED.format(what="hr")
+    done = teams.connector.messages()[1]
+    assert done.body["text"].startswith("Re-index finished in")
+    assert done.path.startswith(f"/v3/conversations/{question['conversation']['id']}/")
+    [run] = await teams.services.runtime.store.runs.recent(1)
+    assert (run.trigger, run.sources, run.status) == ("teams", ("hr",), "succeeded")
+
+
+async def test_reindex_while_another_run_holds_the_lock_is_refused(teams: Teams) -> None:
+    async with teams.services.runtime.store.runs.exclusive():
+        reply = await teams.ask(teams.personal("reindex", sender=HR_LEAD))
+
+    assert reply.body["text"] == texts.REINDEX_RUNNING
+
+
+async def test_reindex_of_an_unknown_source_names_the_known_ones(teams: Teams) -> None:
+    reply = await teams.ask(teams.personal("reindex payroll", sender=HR_LEAD))
+
+    assert reply.body["text"] == texts.TEAMS_REINDEX_UNKNOWN.format(
+        unknown="payroll", known="eng-wiki, hr, hr-restricted"
+    )
+
+
+async def test_the_bot_added_to_a_team_says_what_it_knows_and_how_to_ask(teams: Teams) -> None:
+    update = teams.activity(
+        {"id": TEAM, "conversationType": "channel", "isGroup": True},
+        HR_LEAD,
+        type="conversationUpdate",
+        membersAdded=[BOT],
+        channelData={
+            "tenant": {"id": TENANT},
+            "team": {"id": TEAM},
+            "eventType": "teamMemberAdded",
+        },
+    )
+
+    response = await teams.post(update)
+
+    assert response.status == 201
+    [welcome] = teams.connector.messages()
+    assert "documents in eng-wiki, hr" in welcome.body["text"]
+    assert "hr-restricted" not in welcome.body["text"]
+    assert "@mention me" in welcome.body["text"]
+
+
+# --- authentication ----------------------------------------------------------------------------
+
+
+SIGNING_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+IMPOSTOR_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+KEY_ID = "test-signing-key"
+
+
+def _jwk() -> dict[str, Any]:
+    jwk = json.loads(RSAAlgorithm.to_jwk(SIGNING_KEY.public_key()))
+    return {**jwk, "kid": KEY_ID, "use": "sig", "endorsements": ["msteams"]}
+
+
+def _token(key: rsa.RSAPrivateKey, service_url: str, audience: str = APP_ID) -> str:
+    """A Bot Framework channel token as the Bot Connector signs it."""
+    now = int(time.time())
+    claims = {
+        "iss": "https://api.botframework.com",
+        "aud": audience,
+        "serviceurl": service_url,
+        "nbf": now - 10,
+        "exp": now + 300,
+    }
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": KEY_ID})
+
+
+@dataclass
+class Secured:
+    client: TestClient[Any, Any]
+    connector: FakeBotConnector
+    service_url: str
+    services: Services
+
+    async def post(self, activity: dict[str, Any], token: str | None = None) -> ClientResponse:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return await self.client.post("/api/messages", json=activity, headers=headers)
+
+
+@asynccontextmanager
+async def secured_app(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, key_service: bool
+) -> AsyncIterator[Secured]:
+    """The app with MICROSOFT_APP_ID set; with `key_service`, the SDK fetches the Bot
+    Framework's signing keys from the fake (which holds SIGNING_KEY) instead of Microsoft."""
+    settings = make_settings(
+        database_url, tmp_path, microsoft_app_id=APP_ID, microsoft_app_password="s3cret"
+    )
+    connector = FakeBotConnector(signing_keys=[_jwk()])
+    with serve(connector) as fake:
+        if key_service:
+            monkeypatch.setattr(
+                ChannelValidation, "open_id_metadata_endpoint", fake.url + OPENID_PATH
+            )
+        async with open_runtime(settings) as runtime:
+            app = build_app(runtime)
+            async with TestClient(TestServer(app)) as client:
+                yield Secured(client, connector, fake.url, app[SERVICES])
+
+
+@pytest.fixture
+def lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Host names resolved during the test (any reach for the network starts with one)."""
+    seen: list[str] = []
+    resolve = socket.getaddrinfo
+
+    def recording(host: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(str(host))
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", recording)
+    return seen
+
+
+async def test_with_an_app_id_a_request_without_a_token_is_refused_before_any_handler(
+    empty_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lookups: list[str]
+) -> None:
+    async with secured_app(empty_db, tmp_path, monkeypatch, key_service=False) as app:
+        response = await app.post(personal(app.service_url, "help"))
+
+        assert response.status == 401
+        assert app.connector.calls == []
+        assert await app.services.runtime.store.feedback.counts() == {}
+    assert [h for h in lookups if h not in ("127.0.0.1", "localhost")] == []
+
+
+async def test_with_an_app_id_a_token_signed_by_another_key_is_refused(
+    empty_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with secured_app(empty_db, tmp_path, monkeypatch, key_service=True) as app:
+        question = personal(app.service_url, "help")
+
+        response = await app.post(question, _token(IMPOSTOR_KEY, app.service_url))
+
+        assert response.status == 401
+        assert app.connector.calls == []
+        assert await _unseen(app.services, question)
+
+
+async def test_with_an_app_id_a_token_for_another_bot_is_refused(
+    empty_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other_bot = "11111111-2222-4333-8444-555555555555"
+    async with secured_app(empty_db, tmp_path, monkeypatch, key_service=True) as app:
+        token = _token(SIGNING_KEY, app.service_url, audience=other_bot)
+
+        response = await app.post(personal(app.service_url, "help"), token)
+
+        assert response.status == 401
+        assert app.connector.calls == []
+
+
+async def test_with_an_app_id_a_properly_signed_token_reaches_the_bot(
+    empty_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with secured_app(empty_db, tmp_path, monkeypatch, key_service=True) as app:
+        # a channel post without a mention: the bot handles it but has nothing to send
+        post = Teams(app.client, app.connector, app.service_url, app.services).channel(
+            "hello", mention=False
+        )
+
+        response = await app.post(post, _token(SIGNING_KEY, app.service_url))
+
+        assert response.status == 201
+        assert not await _unseen(app.services, post)
+
+
+async def test_when_the_signing_keys_cannot_be_fetched_the_request_is_refused_not_a_500(
+    empty_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with secured_app(empty_db, tmp_path, monkeypatch, key_service=False) as app:
+        question = personal(app.service_url, "help")
+
+        response = await app.post(question, _token(SIGNING_KEY, app.service_url))
+
+        assert response.status == 401
+        assert app.connector.calls == []
+        assert await _unseen(app.services, question)
+
+
+async def _unseen(services: Services, activity: dict[str, Any]) -> bool:
+    """Whether no handler has seen this activity (its delivery would not be the first)."""
+    key = f"teams:{activity['conversation']['id']}:{activity['id']}"
+    return await services.runtime.store.feedback.first_delivery(key)
+
+
+async def test_with_auth_off_only_a_local_emulator_may_call(
+    teams: Teams, lookups: list[str]
+) -> None:
+    remote = personal("https://smba.trafficmanager.net/emea/", "What is the ESPP discount?")
+
+    response = await teams.post(remote)
+
+    assert response.status == 401
+    assert await _unseen(teams.services, remote)
+    assert [h for h in lookups if h not in ("127.0.0.1", "localhost")] == []
+
+
+async def test_single_tenant_without_a_tenant_id_fails_at_start_saying_what_to_set(
+    empty_db: str, tmp_path: Path
+) -> None:
+    settings = make_settings(
+        empty_db,
+        tmp_path,
+        microsoft_app_id=APP_ID,
+        microsoft_app_password="s3cret",
+        microsoft_app_type="SingleTenant",
+    )
+    async with open_runtime(settings) as runtime:
+        with pytest.raises(ConfigError, match="MICROSOFT_APP_TENANT_ID"):
+            build_app(runtime)
+
+
+# --- the Teams app package -----------------------------------------------------------------------
+
+
+def test_teams_package_writes_the_manifest_with_the_app_id_and_both_icons(tmp_path: Path) -> None:
+    output = tmp_path / "deskmate-teams.zip"
+
+    result = CliRunner().invoke(cli, ["teams-package", "--app-id", APP_ID, "--output", str(output)])
+
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(output) as package:
+        assert sorted(package.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        manifest = json.loads(package.read("manifest.json"))
+        color = Image.open(package.open("color.png"))
+        outline = Image.open(package.open("outline.png"))
+        color.load()
+        outline.load()
+    assert manifest["id"] == APP_ID
+    [bot] = manifest["bots"]
+    assert bot["botId"] == APP_ID
+    assert sorted(bot["scopes"]) == ["groupChat", "personal", "team"]
+    assert {c["title"] for c in bot["commandLists"][0]["commands"]} == {"help", "status", "reindex"}
+    assert (color.size, outline.size) == ((192, 192), (32, 32))
+    assert outline.mode == "RGBA"
+
+
+def test_teams_package_without_an_app_id_says_how_to_give_one(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["teams-package", "--output", str(tmp_path / "x.zip")])
+
+    assert result.exit_code == 2
+    assert "MICROSOFT_APP_ID" in result.output
+    assert not (tmp_path / "x.zip").exists()
