@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     microsoft_app_password: SecretStr | None = Field(
         None, validation_alias=_env("MICROSOFT_APP_PASSWORD")
     )
-    microsoft_app_type: str = Field("MultiTenant", validation_alias=_env("MICROSOFT_APP_TYPE"))
+    microsoft_app_type: str = Field("SingleTenant", validation_alias=_env("MICROSOFT_APP_TYPE"))
     microsoft_app_tenant_id: str = Field("", validation_alias=_env("MICROSOFT_APP_TENANT_ID"))
 
     @field_validator("embeddings")

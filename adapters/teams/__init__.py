@@ -42,9 +42,11 @@ class BotConfig:
         password = settings.microsoft_app_password
         self.APP_ID = settings.microsoft_app_id.strip()
         self.APP_PASSWORD = password.get_secret_value() if password else ""
-        self.APP_TYPE = settings.microsoft_app_type.strip() or "MultiTenant"
+        self.APP_TYPE = settings.microsoft_app_type.strip() or "SingleTenant"
         self.APP_TENANTID = settings.microsoft_app_tenant_id.strip()
         self.check()
+        if not self.APP_ID:  # auth off: the SDK only accepts "no app id" as multi-tenant
+            self.APP_TYPE = "MultiTenant"
 
     def check(self) -> None:
         """Refuse settings the SDK would only fail on later, saying what to set."""

@@ -539,7 +539,11 @@ async def secured_app(
     """The app with MICROSOFT_APP_ID set; with `key_service`, the SDK fetches the Bot
     Framework's signing keys from the fake (which holds SIGNING_KEY) instead of Microsoft."""
     settings = make_settings(
-        database_url, tmp_path, microsoft_app_id=APP_ID, microsoft_app_password="s3cret"
+        database_url,
+        tmp_path,
+        microsoft_app_id=APP_ID,
+        microsoft_app_password="s3cret",
+        microsoft_app_type="MultiTenant",
     )
     connector = FakeBotConnector(signing_keys=[_jwk()])
     with serve(connector) as fake:
