@@ -1,11 +1,77 @@
-"""Slack adapter (not built yet)."""
+"""Slack adapter: events, the slash command and interactivity at `POST /slack/events`, and
+Socket Mode when `SLACK_APP_TOKEN` is set (for companies without public ingress)."""
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
 
 from adapters.services import Services
+from adapters.slack.app import build_bolt_app
+from bot.errors import ConfigError
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PATH = "/slack/events"
+BOLT = web.AppKey("slack_bolt", AsyncApp)
 
 
 def mount_slack(app: web.Application, services: Services) -> None:
-    """Register `POST /slack/events` when Slack is configured."""
+    """Register `POST /slack/events` (and Socket Mode) when Slack is configured."""
+    settings = services.settings
+    if not _configured(settings):
+        return
+    bolt = build_bolt_app(services)
+    app[BOLT] = bolt
+    if settings.slack_signing_secret:
+
+        async def slack_events(request: web.Request) -> web.Response:
+            if not services.accepting:  # shutting down: Slack retries, another replica answers
+                return web.Response(status=503)
+            response = await bolt.async_dispatch(await to_bolt_request(request))
+            return await to_aiohttp_response(response)
+
+        app.router.add_post(PATH, slack_events)
+    if settings.slack_app_token:
+        _socket_mode(app, bolt, settings.slack_app_token.get_secret_value())
+    log.info(
+        "Slack: %s%s",
+        f"events at {PATH}" if settings.slack_signing_secret else "no HTTP endpoint",
+        ", Socket Mode" if settings.slack_app_token else "",
+    )
+
+
+def _configured(settings: Settings) -> bool:
+    if not settings.slack_bot_token:
+        if settings.slack_signing_secret or settings.slack_app_token:
+            raise ConfigError(
+                "SLACK_BOT_TOKEN is not set; set it (xoxb-…) or unset the Slack settings"
+            )
+        return False
+    if not settings.slack_signing_secret and not settings.slack_app_token:
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET is not set; set it (Basic Information > App Credentials) "
+            "or set SLACK_APP_TOKEN to use Socket Mode"
+        )
+    return True
+
+
+def _socket_mode(app: web.Application, bolt: AsyncApp, app_token: str) -> None:
+    handler: AsyncSocketModeHandler | None = None
+
+    async def connect(_: web.Application) -> None:
+        nonlocal handler
+        handler = AsyncSocketModeHandler(bolt, app_token, web_client=bolt.client)
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+
+    async def close(_: web.Application) -> None:
+        if handler is not None:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+
+    app.on_startup.append(connect)
+    app.on_shutdown.append(close)

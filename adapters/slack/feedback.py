@@ -1,0 +1,78 @@
+"""👍 / 👎 on an answer: stored with the answer's question and sources, thanked visibly;
+a 👎 opens a modal for an optional comment."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from adapters import metrics
+from adapters.slack.members import error_code
+from adapters.slack.questions import Place, clicked_place
+from adapters.slack.render import (
+    ACTION_HELPFUL,
+    ACTION_NOT_HELPFUL,
+    COMMENT_BLOCK,
+    FEEDBACK_MODAL,
+    feedback_modal,
+    read_value,
+    text_message,
+)
+from adapters.slack.replies import PLATFORM, Replies, acknowledge
+from bot import texts
+
+log = logging.getLogger(__name__)
+
+
+def comment_of(view: dict[str, Any]) -> str | None:
+    values = (view.get("state") or {}).get("values") or {}
+    value = (values.get(COMMENT_BLOCK) or {}).get(COMMENT_BLOCK, {}).get("value")
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def register(app: AsyncApp, replies: Replies) -> None:
+    feedback = replies.services.runtime.store.feedback
+
+    async def rate(body: dict[str, Any], rating: int) -> None:
+        answer_id = read_value(body["actions"][0].get("value", "")).get("answer", "")
+        user = str(body["user"]["id"])
+        await feedback.record(answer_id, PLATFORM, user, rating)
+        metrics.FEEDBACK.labels("up" if rating > 0 else "down").inc()
+        thanks = texts.FEEDBACK_THANKS_UP if rating > 0 else texts.FEEDBACK_THANKS_DOWN
+        await replies.ephemeral(clicked_place(body), user, text_message(thanks))
+
+    async def helpful(body: dict[str, Any]) -> None:
+        await rate(body, 1)
+
+    async def not_helpful(body: dict[str, Any]) -> None:
+        answer_id = read_value(body["actions"][0].get("value", "")).get("answer", "")
+        place = clicked_place(body)
+        metadata = json.dumps(
+            {"answer": answer_id, "channel": place.channel, "thread": place.thread_ts}
+        )
+        try:  # first: the trigger id expires three seconds after the click
+            await replies.client.views_open(
+                trigger_id=body["trigger_id"], view=feedback_modal(metadata)
+            )
+        except SlackApiError as exc:
+            log.warning("could not open the feedback modal: %s", error_code(exc))
+        await rate(body, -1)
+
+    async def commented(body: dict[str, Any], view: dict[str, Any]) -> None:
+        comment = comment_of(view)
+        about = read_value(view.get("private_metadata", ""))
+        user = str(body["user"]["id"])
+        if not comment or not about.get("answer"):
+            return
+        await feedback.record(about["answer"], PLATFORM, user, -1, comment)
+        place = Place(about.get("channel", ""), about.get("thread") or None, private=True)
+        if place.channel:
+            await replies.ephemeral(place, user, text_message(texts.FEEDBACK_COMMENT_THANKS))
+
+    app.action(ACTION_HELPFUL)(ack=acknowledge, lazy=[replies.reporting(helpful)])
+    app.action(ACTION_NOT_HELPFUL)(ack=acknowledge, lazy=[replies.reporting(not_helpful)])
+    app.view(FEEDBACK_MODAL)(ack=acknowledge, lazy=[replies.reporting(commented)])

@@ -1,0 +1,307 @@
+"""Answers as Slack messages: Markdown to mrkdwn, Block Kit with sources and buttons, and
+long answers split across blocks and messages instead of failing with `msg_too_long`."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import texts
+from bot.models import Answer, Citation
+
+Block = dict[str, Any]
+
+ACTION_HELPFUL = "deskmate_helpful"
+ACTION_NOT_HELPFUL = "deskmate_not_helpful"
+ACTION_HANDOFF = "deskmate_ask_human"
+ACTION_SHARE = "deskmate_share"
+ACTION_PRIVATE = "deskmate_answer_privately"
+FEEDBACK_MODAL = "deskmate_feedback_comment"
+COMMENT_BLOCK = "comment"
+
+SECTION_LIMIT = 3000  # characters in one section's text
+MESSAGE_BLOCKS = 50  # blocks in one message
+MESSAGE_CHARS = 12_000  # answer text per message; Slack folds longer messages anyway
+CONTEXT_ELEMENTS = 10
+FALLBACK_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Message:
+    """One Slack message: `text` is the notification / screen-reader fallback for `blocks`."""
+
+    text: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What an answer offers besides feedback, decided by the adapter."""
+
+    contact: str | None = None  # "Ask a human" hands the question to this contact
+    shareable: bool = False  # an ephemeral answer that may be shared in the channel
+    header: str | None = None  # e.g. who asked, when an answer is shared
+
+
+# --- Markdown -> mrkdwn ---------------------------------------------------------------------
+
+_FENCE = re.compile(r"```[^\n`]*\n?(.*?)```", re.S)
+_INLINE_CODE = re.compile(r"`([^`\n]+)`")
+_AUTOLINK = re.compile(r"<(https?://[^\s>]+)>")
+_LINK = re.compile(r"!?\[([^\]\n]+)\]\((\S+?)(?:\s+\"[^\"]*\")?\)")
+_MARKER = re.compile(r"\[(\d{1,3})\](?!\()")
+_HEADING = re.compile(r"^ {0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+_BULLET = re.compile(r"^([ \t]*)[-*+][ \t]+", re.M)
+_RULE = re.compile(r"^ {0,3}([-*_])(\s*\1){2,}\s*$", re.M)
+_QUOTE = re.compile(r"^&gt;", re.M)
+_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])")
+_STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
+_KEPT = re.compile(r"\x00(\d+)\x00")
+_BOLD_MARK = "\x01"
+
+
+def escape(text: str) -> str:
+    """The three characters Slack reserves for its own markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _link(url: str, label: str) -> str:
+    safe_url = escape(url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C"))
+    return f"<{safe_url}|{label.replace('|', '¦')}>" if label else f"<{safe_url}>"
+
+
+def to_mrkdwn(markdown: str, citation_urls: Mapping[int, str] | None = None) -> str:
+    """Convert the engine's Markdown to Slack mrkdwn; `[n]` markers link to their sources."""
+    kept: list[str] = []
+
+    def keep(text: str) -> str:
+        kept.append(text)
+        return f"\x00{len(kept) - 1}\x00"
+
+    urls = citation_urls or {}
+    text = _FENCE.sub(lambda m: keep("```\n" + escape(m.group(1).strip("\n")) + "\n```"), markdown)
+    text = _INLINE_CODE.sub(lambda m: keep(f"`{escape(m.group(1))}`"), text)
+    text = _AUTOLINK.sub(lambda m: keep(_link(m.group(1), "")), text)
+    text = _LINK.sub(lambda m: keep(_link(m.group(2), escape(m.group(1)))), text)
+    text = _MARKER.sub(
+        lambda m: (
+            keep(_link(urls[int(m.group(1))], m.group(0)))
+            if int(m.group(1)) in urls
+            else m.group(0)
+        ),
+        text,
+    )
+    text = escape(text)
+    text = _QUOTE.sub(">", text)
+    text = _RULE.sub("", text)
+    text = _HEADING.sub(lambda m: _BOLD_MARK + _BOLD.sub(r"\2", m.group(1)) + _BOLD_MARK, text)
+    text = _BULLET.sub(lambda m: m.group(1) + "• ", text)
+    text = _BOLD.sub(lambda m: _BOLD_MARK + m.group(2) + _BOLD_MARK, text)
+    text = _ITALIC.sub(r"_\1_", text)
+    text = _STRIKE.sub(r"~\1~", text)
+    text = text.replace(_BOLD_MARK, "*")
+    while _KEPT.search(text):
+        text = _KEPT.sub(lambda m: kept[int(m.group(1))], text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def to_plain(mrkdwn: str) -> str:
+    """A short notification text: links reduced to their labels, markup kept minimal."""
+    text = re.sub(r"<([^|>]+)\|([^>]+)>", r"\2", mrkdwn)
+    text = re.sub(r"<([^>]+)>", r"\1", text)
+    flat = " ".join(text.split())
+    return flat if len(flat) <= FALLBACK_CHARS else flat[: FALLBACK_CHARS - 1] + "…"
+
+
+# --- splitting --------------------------------------------------------------------------------
+
+
+def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Pieces of at most `limit` characters, cut at paragraphs, then lines, then spaces, never
+    inside a link; a code block cut in two is closed and reopened."""
+    pieces: list[str] = []
+    rest = text.strip()
+    budget = limit - 8  # room to close and reopen a code fence
+    while len(rest) > budget:
+        cut = _cut_point(rest, budget)
+        piece, rest = rest[:cut].rstrip(), rest[cut:].lstrip()
+        if piece.count("```") % 2:
+            piece, rest = piece + "\n```", "```\n" + rest
+        pieces.append(piece)
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def _cut_point(text: str, limit: int) -> int:
+    for separator in ("\n\n", "\n", " "):
+        cut = text.rfind(separator, 0, limit)
+        while cut > 0 and text.rfind("<", 0, cut) > text.rfind(">", 0, cut):
+            cut = text.rfind(separator, 0, text.rfind("<", 0, cut))
+        if cut > limit // 4:
+            return cut
+    return limit
+
+
+# --- Block Kit --------------------------------------------------------------------------------
+
+
+def section(mrkdwn: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn}}
+
+
+def context(*mrkdwn: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": t} for t in mrkdwn]}
+
+
+def button(label: str, action_id: str, value: str, style: str | None = None) -> Block:
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label, "emoji": True},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def text_message(text: str) -> Message:
+    """A plain reply (errors, confirmations), still as blocks so it can replace an answer."""
+    mrkdwn = to_mrkdwn(text)
+    return Message(to_plain(mrkdwn), [section(p) for p in split_text(mrkdwn)][:MESSAGE_BLOCKS])
+
+
+def mrkdwn_message(mrkdwn: str) -> Message:
+    """A reply already written in Slack's markup (mentions, links, *bold*)."""
+    return Message(to_plain(mrkdwn), [section(p) for p in split_text(mrkdwn)][:MESSAGE_BLOCKS])
+
+
+def partial_message(text: str) -> Message:
+    """The answer so far, while the model is still writing."""
+    mrkdwn = to_mrkdwn(text)
+    shown = mrkdwn if len(mrkdwn) < SECTION_LIMIT else mrkdwn[: SECTION_LIMIT - 2] + " …"
+    return Message(to_plain(mrkdwn), [section(shown)])
+
+
+def describe(citation: Citation) -> str:
+    title = escape(citation.title[:200])
+    where = _link(citation.url, title) if citation.url else f"{title} (`{citation.source}`)"
+    parts = [f"*[{citation.number}]* {where}"]
+    if citation.pages:
+        parts.append("p. " + ", ".join(map(str, citation.pages)))
+    if citation.updated_at:
+        parts.append(texts.UPDATED.format(date=f"{citation.updated_at:%Y-%m-%d}"))
+    return " · ".join(parts)
+
+
+def source_blocks(answer: Answer) -> list[Block]:
+    if not answer.citations:
+        return []
+    heading = texts.SOURCES if answer.answered else texts.CLOSEST_SOURCES
+    lines = [f"*{heading}*", *(describe(c) for c in answer.citations)]
+    return [
+        context(*lines[i : i + CONTEXT_ELEMENTS]) for i in range(0, len(lines), CONTEXT_ELEMENTS)
+    ]
+
+
+def action_value(answer_id: str, **extra: str) -> str:
+    return json.dumps({"answer": answer_id, **extra}, separators=(",", ":"))
+
+
+def read_value(value: str) -> dict[str, str]:
+    """The payload of one of our buttons; empty when it is not one."""
+    try:
+        data = json.loads(value)
+    except (TypeError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): str(v) for k, v in data.items() if v is not None}
+
+
+def action_blocks(answer: Answer, extras: Extras) -> list[Block]:
+    answer_id = answer.answer_id or ""
+    value = action_value(answer_id)
+    buttons = [
+        button(texts.BUTTON_HELPFUL, ACTION_HELPFUL, value),
+        button(texts.BUTTON_NOT_HELPFUL, ACTION_NOT_HELPFUL, value),
+    ]
+    if extras.contact:
+        handoff = action_value(answer_id, contact=extras.contact)
+        buttons.append(button(texts.BUTTON_ASK_HUMAN, ACTION_HANDOFF, handoff))
+    if extras.shareable:
+        buttons.append(button(texts.BUTTON_SHARE, ACTION_SHARE, value, style="primary"))
+    blocks: list[Block] = []
+    if answer.private_answer_available:
+        blocks.append(section(escape(texts.PRIVATE_AVAILABLE)))
+        buttons.append(button(texts.BUTTON_PRIVATE, ACTION_PRIVATE, value))
+    blocks.append({"type": "actions", "block_id": f"answer:{answer_id}", "elements": buttons})
+    return blocks
+
+
+def answer_messages(answer: Answer, extras: Extras | None = None) -> list[Message]:
+    """The answer, then its note, sources and buttons; as many messages as Slack needs."""
+    extras = extras or Extras()
+    urls = {c.number: c.url for c in answer.citations if c.url}
+    body = to_mrkdwn(answer.text, urls)
+    head = [context(extras.header)] if extras.header else []
+    tail = [context("⚠️ " + escape(answer.note))] if answer.note else []
+    tail += source_blocks(answer) + action_blocks(answer, extras)
+    groups = _pack(head, split_text(body), tail)
+    return [Message(to_plain(body) if i == 0 else _fallback(g), g) for i, g in enumerate(groups)]
+
+
+def _pack(head: list[Block], pieces: list[str], tail: list[Block]) -> list[list[Block]]:
+    """Sections into messages of at most MESSAGE_BLOCKS blocks and MESSAGE_CHARS characters;
+    the tail (sources, buttons) stays together on the last message."""
+    messages: list[list[Block]] = []
+    blocks, chars = list(head), 0
+    for piece in pieces:
+        if len(blocks) >= MESSAGE_BLOCKS or (chars and chars + len(piece) > MESSAGE_CHARS):
+            messages.append(blocks)
+            blocks, chars = [], 0
+        blocks.append(section(piece))
+        chars += len(piece)
+    if len(blocks) + len(tail) > MESSAGE_BLOCKS:
+        messages.append(blocks)
+        blocks = []
+    messages.append(blocks + tail)
+    return messages
+
+
+def _fallback(blocks: list[Block]) -> str:
+    for block in blocks:
+        if block["type"] == "section":
+            return to_plain(block["text"]["text"])
+    return texts.SOURCES
+
+
+def feedback_modal(metadata: str) -> Block:
+    """The optional comment after a 👎; `metadata` comes back with the submission."""
+    return {
+        "type": "modal",
+        "callback_id": FEEDBACK_MODAL,
+        "private_metadata": metadata,
+        "title": {"type": "plain_text", "text": texts.FEEDBACK_MODAL_TITLE},
+        "submit": {"type": "plain_text", "text": texts.FEEDBACK_MODAL_SUBMIT},
+        "close": {"type": "plain_text", "text": texts.FEEDBACK_MODAL_CLOSE},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": COMMENT_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": texts.FEEDBACK_MODAL_LABEL},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": COMMENT_BLOCK,
+                    "multiline": True,
+                    "max_length": 2000,
+                },
+            }
+        ],
+    }
