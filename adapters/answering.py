@@ -6,6 +6,7 @@ friendly text with a reference id (the log has the detail), never a stack trace.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -54,9 +55,10 @@ class RateLimiter:
 
 
 class AnswerService:
-    def __init__(self, engine: Engine, rate_limit_per_minute: int) -> None:
+    def __init__(self, engine: Engine, rate_limit_per_minute: int, concurrency: int = 4) -> None:
         self._engine = engine
         self._limiter = RateLimiter(rate_limit_per_minute)
+        self._slots = asyncio.Semaphore(concurrency)
 
     async def ask(self, question: Question, platform: str, on_text: OnText | None = None) -> Reply:
         reference = uuid.uuid4().hex[:8]
@@ -66,7 +68,8 @@ class AnswerService:
             metrics.QUESTIONS.labels(platform, "rate_limited").inc()
             return Reply(None, texts.RATE_LIMITED, reference)
         try:
-            answer = await self._engine.answer(question, on_text)
+            async with self._slots:
+                answer = await self._engine.answer(question, on_text)
         except StoreUnavailable:
             log.warning(
                 "knowledge base unavailable (ref %s)", reference, extra=_ids(reference, platform)

@@ -19,7 +19,11 @@ class Services:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
-        self.answers = AnswerService(runtime.engine, runtime.settings.rate_limit_per_minute)
+        self.answers = AnswerService(
+            runtime.engine,
+            runtime.settings.rate_limit_per_minute,
+            runtime.settings.max_concurrent_answers,
+        )
         self.reindexer = Reindexer(runtime)
         self.accepting = True
         self._tasks: set[asyncio.Task[Any]] = set()

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     reindex_cron: str = Field("0 2 * * *", validation_alias=_env("DESKMATE_REINDEX_CRON"))
     timezone: str = Field("UTC", validation_alias=_env("DESKMATE_TIMEZONE"))
     rate_limit_per_minute: int = Field(10, ge=1, validation_alias=_env("DESKMATE_RATE_LIMIT"))
+    max_concurrent_answers: int = Field(
+        4, ge=1, validation_alias=_env("DESKMATE_MAX_CONCURRENT_ANSWERS")
+    )
 
     # Slack
     slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
