@@ -60,6 +60,12 @@ class Runtime:
         await asyncio.to_thread(self.embedder.embed, ["warm up"])
         self.model_loaded = True
 
+    async def housekeeping(self) -> None:
+        """Forget conversation turns past their TTL and delivery ids older than a day."""
+        turns = await self.store.conversations.expire()
+        deliveries = await self.store.feedback.forget_deliveries()
+        log.info("housekeeping: %d conversation turns, %d delivery ids expired", turns, deliveries)
+
     def configured_sources(self) -> list[Source]:
         self.sources = load_sources(self.settings.sources_file)
         return self.sources

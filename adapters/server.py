@@ -65,7 +65,7 @@ def build_app(runtime: Runtime) -> web.Application:
 async def run_server(settings: Settings) -> None:
     """Serve until SIGTERM/SIGINT, then shut down gracefully: stop taking work, finish
     in-flight answers (bounded), stop the scheduler, close the pool."""
-    from indexer.scheduler import start_scheduler
+    from indexer.scheduler import add_housekeeping, start_scheduler
 
     async with open_runtime(settings) as runtime:
         await runtime.warm_up()
@@ -76,6 +76,7 @@ async def run_server(settings: Settings) -> None:
             settings.timezone,
             lambda: services.reindexer.run_now("schedule"),
         )
+        add_housekeeping(scheduler, runtime.housekeeping)
         runner = web.AppRunner(app, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, host="0.0.0.0", port=settings.port)  # noqa: S104

@@ -51,6 +51,13 @@ def start_scheduler(
     return scheduler
 
 
+def add_housekeeping(scheduler: AsyncIOScheduler, job: Callable[[], Awaitable[Any]]) -> None:
+    """An hourly job for expiring conversation memory and old delivery ids."""
+    scheduler.add_job(
+        _logged(job), "interval", hours=1, id="housekeeping", coalesce=True, max_instances=1
+    )
+
+
 def _logged(job: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
         try:

@@ -160,3 +160,20 @@ async def test_concurrent_runs_one_wins(runtime: Runtime, folder: Path) -> None:
 
     assert sum(isinstance(r, ReindexRunning) for r in results) <= 1
     assert any(not isinstance(r, BaseException) for r in results)
+
+
+async def test_housekeeping_forgets_expired_conversation_turns(runtime: Runtime) -> None:
+    await runtime.store.conversations.append("slack:C1:1", "old question", "old answer")
+    async with runtime.store.pool.connection() as conn:
+        await conn.execute("UPDATE conversation_turns SET created_at = now() - interval '1 year'")
+    await runtime.store.conversations.append("slack:C1:2", "new question", "new answer")
+
+    await runtime.housekeeping()
+
+    assert await runtime.store.conversations.recent("slack:C1:1", 5) == []
+    assert await runtime.store.conversations.recent("slack:C1:2", 5) == [
+        ("new question", "new answer")
+    ]
+    async with runtime.store.pool.connection() as conn:
+        cur = await conn.execute("SELECT count(*) FROM conversation_turns")
+        assert (await cur.fetchone()) == (1,)
