@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 import warnings
 from pathlib import Path
 
@@ -33,6 +34,28 @@ def _prune_dead_handles(pgdata: Path) -> None:
         handles.write_text(json.dumps(alive))
 
 
+def _clear_stale_postmaster(pgdata: Path) -> None:
+    """Remove `postmaster.pid` when its server is dead, a zombie, or the pid was reused, so
+    the next start does not mistake it for a running server."""
+    pid_file = pgdata / "postmaster.pid"
+    try:
+        lines = pid_file.read_text().splitlines()
+        pid, port, socket_dir = int(lines[0]), lines[3].strip(), lines[4].strip()
+    except (OSError, ValueError, IndexError):
+        return
+    try:
+        process = psutil.Process(pid)
+        alive = process.status() != psutil.STATUS_ZOMBIE and process.name().startswith("postgres")
+    except psutil.Error:
+        alive = False
+    if not alive:
+        log.info("removing stale postmaster.pid (pid %d is not a running server)", pid)
+        if socket_dir:  # PostgreSQL also refuses to start beside a stale socket lock
+            for name in (f".s.PGSQL.{port}.lock", f".s.PGSQL.{port}"):
+                (Path(socket_dir) / name).unlink(missing_ok=True)
+        pid_file.unlink(missing_ok=True)
+
+
 def start_embedded(pgdata: Path) -> str:
     """Start (or join) the embedded server for `pgdata` and return a libpq URI to our database.
 
@@ -48,6 +71,7 @@ def start_embedded(pgdata: Path) -> str:
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     if pgdata.exists():
         _prune_dead_handles(pgdata)
+        _clear_stale_postmaster(pgdata)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -68,10 +92,20 @@ def stop_embedded(pgdata: Path) -> None:
     get_server(pgdata.expanduser().resolve()).cleanup()
 
 
-def _ensure_database(admin_uri: str) -> None:
+def _ensure_database(admin_uri: str, wait_s: float = 60.0) -> None:
+    """Create our database if missing, waiting while a server recovers from a crash."""
     import psycopg
 
-    with psycopg.connect(admin_uri, autocommit=True) as conn:
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            conn = psycopg.connect(admin_uri, autocommit=True, connect_timeout=5)
+            break
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    with conn:
         found = conn.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,)
         ).fetchone()
