@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from adapters.runtime import Runtime
+from adapters.runtime import Runtime, open_runtime
 from bot.errors import ReindexRunning
 from bot.models import EVERYONE
 from indexer.records import Source
+from tests.conftest import llm_settings
+from tests.fakes.openai_server import FakeOpenAI
 
 PTO = "# Paid time off\n\n## Vacation\nEvery employee gets 20 vacation days per year.\n"
 VPN = "# VPN\n\nConnect with Halyard Connect and approve the MFA prompt.\n"
@@ -177,3 +179,22 @@ async def test_housekeeping_forgets_expired_conversation_turns(runtime: Runtime)
     async with runtime.store.pool.connection() as conn:
         cur = await conn.execute("SELECT count(*) FROM conversation_turns")
         assert (await cur.fetchone()) == (1,)
+
+
+async def test_openai_embeddings_are_an_option_through_any_compatible_endpoint(
+    empty_db: str, tmp_path: Path, folder: Path, fake_openai: tuple[FakeOpenAI, str]
+) -> None:
+    fake, base_url = fake_openai
+    settings = llm_settings(
+        empty_db, tmp_path, base_url, embeddings="openai:text-embedding-3-small"
+    )
+
+    async with open_runtime(settings) as runtime:
+        summary = await runtime.index([_source(folder)], "test")
+        retrieved = await runtime.engine.retriever.retrieve("vacation days", {EVERYONE})
+
+    embedded = [r["body"] for r in fake.requests if r["path"] == "/v1/embeddings"]
+    assert summary.added == 2
+    assert embedded[0]["model"] == "text-embedding-3-small"
+    assert any("Every employee gets 20 vacation days" in str(b["input"]) for b in embedded)
+    assert retrieved.chunks[0].title == "Paid time off"

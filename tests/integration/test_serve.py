@@ -225,3 +225,32 @@ async def test_a_run_killed_mid_way_is_marked_abandoned_and_the_next_run_complet
     assert [r.status for r in runs] == ["succeeded", "abandoned"]
     assert summary.added + summary.unchanged == 400
     assert summary.failed == 0
+
+
+async def test_sigterm_shuts_the_server_down_gracefully(empty_db: str, tmp_path: Path) -> None:
+    import socket
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = _cli(["serve", "--port", str(port)], empty_db, tmp_path)
+
+    def healthy() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                return bool(r.status == 200)
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 120
+    while not await asyncio.to_thread(healthy):
+        assert server.poll() is None, "serve exited before it was healthy"
+        assert time.monotonic() < deadline, "serve did not come up"
+        await asyncio.sleep(0.2)
+    server.send_signal(signal.SIGTERM)
+    _, err = await asyncio.to_thread(server.communicate, timeout=60)
+
+    assert server.returncode == 0
+    assert "shutting down" in err
+    assert "Traceback" not in err
