@@ -52,17 +52,22 @@ async def best_quotes(
     embedder: Embedder,
     limit: int = MAX_SENTENCES,
 ) -> list[Quote]:
-    """The sentences of the top passages closest to the question, best first, no repeats."""
+    """The sentences of the top passages closest to the question, in reading order.
+
+    Each sentence is scored with its heading path, so "Install Halyard Connect" under
+    "VPN Access > Connecting" counts as an answer to "How do I connect to the VPN?"."""
     candidates = [(s, c) for c in chunks[:3] for s in sentences(c.text)]
     if not candidates:
         return [Quote(c.text, c, c.similarity) for c in chunks[:1]]
-    vectors = await asyncio.to_thread(embedder.embed, [s for s, _ in candidates])
+    in_context = [f"{' > '.join(c.heading_path)}: {s}" for s, c in candidates]
+    vectors = await asyncio.to_thread(embedder.embed, [s for s, _ in candidates] + in_context)
+    closeness = (vectors @ query_vector).reshape(2, len(candidates)).max(axis=0)
     # Meaning counts most; the passage's own rank and the question's words break ties.
     terms = _terms(question)
     scores = (
-        0.5 * (vectors @ query_vector)
+        0.5 * closeness
         + 0.3 * np.array([c.similarity for _, c in candidates])
-        + 0.2 * np.array([_overlap(terms, s) for s, _ in candidates])
+        + 0.2 * np.array([_overlap(terms, s) for s in in_context])
     )
     ranked = sorted(zip(scores, candidates, strict=True), key=lambda x: -float(x[0]))
     chosen: list[Quote] = []
@@ -76,4 +81,5 @@ async def best_quotes(
         chosen.append(Quote(text, chunk, float(score)))
         if len(chosen) == limit:
             break
-    return chosen
+    position = {(s, id(c)): i for i, (s, c) in enumerate(candidates)}
+    return sorted(chosen, key=lambda q: position[(q.text, id(q.chunk))])

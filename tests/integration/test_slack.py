@@ -62,7 +62,7 @@ HR_DM = "D0HRLEAD"
 T1, T2, T3 = "1700000001.000100", "1700000002.000200", "1700000003.000300"
 ESPP = "What is the ESPP discount?"
 SALARY = "Salary band for L4"
-HR_ONLY = "(HR only)"
+HR_ONLY = "hr-restricted"  # the HR-only source, named under its documents
 
 
 @dataclass
@@ -261,7 +261,7 @@ async def test_in_a_shared_channel_only_what_every_member_may_see_is_used_and_a_
     (private,) = deskmate.ephemerals(HR_LEAD)
     assert private.args["channel"] == MIXED
     assert private.args["thread_ts"] == T1
-    assert "Performance Review Calibration (HR only)" in sources_of(private)
+    assert HR_ONLY in sources_of(private)
     thread = await deskmate.runtime.store.conversations.recent(f"slack:{MIXED}:{T1}", 5)
     assert len(thread) == 1  # the private answer never feeds the shared thread's memory
 
