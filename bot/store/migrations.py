@@ -127,8 +127,9 @@ async def ensure_extension(conn: AsyncConnection) -> None:
     except Exception as exc:
         raise StoreUnavailable(
             "the pgvector extension is not available in this PostgreSQL "
-            "(CREATE EXTENSION vector failed); install pgvector 0.8 on the server "
-            "or leave DATABASE_URL empty to use the embedded database"
+            "(CREATE EXTENSION vector failed): install pgvector 0.8 on the server and run "
+            "CREATE EXTENSION vector as a superuser, or leave DATABASE_URL empty to use the "
+            "embedded database"
         ) from exc
 
 

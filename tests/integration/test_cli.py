@@ -113,3 +113,33 @@ def test_an_unreachable_database_is_a_one_line_error_without_a_traceback(tmp_pat
     assert "cannot connect to the database" in result.stderr
     assert "s3cret-pw" not in result.stderr + result.stdout  # secrets never reach the output
     assert "Traceback" not in result.stderr
+
+
+def test_demo_indexes_the_sample_knowledge_base_and_answers_with_sources(
+    empty_db: str, tmp_path: Path
+) -> None:
+    result = runner.invoke(app, ["demo"], env=_env(empty_db, tmp_path))
+
+    assert result.exit_code == 0, result.output
+    assert "0 failed" in result.stdout
+    assert result.stdout.count("Sources") == 3
+    assert "15%" in result.stdout  # the ESPP discount
+    assert "Halyard Connect" in result.stdout  # how to reach the VPN
+
+
+def test_a_database_without_pgvector_rights_gets_a_clear_error(
+    server_url: str, empty_db: str, tmp_path: Path
+) -> None:
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS plain_user")
+        conn.execute("CREATE ROLE plain_user LOGIN")
+    url = make_conninfo(empty_db, user="plain_user")
+
+    result = runner.invoke(app, ["status"], env=_env(url, tmp_path))
+
+    assert result.exit_code == 1
+    assert "CREATE EXTENSION vector failed" in result.output
+    assert "Traceback" not in result.output
