@@ -28,6 +28,7 @@ from adapters.logs import configure_logging
 from adapters.runtime import Runtime, open_runtime
 from adapters.tone_cli import tone_app
 from bot.errors import DeskmateError, ReindexRunning
+from bot.evaluation import Summary
 from bot.models import EVERYONE, Asker, Question
 from bot.settings import Settings
 from indexer.sources import ad_hoc_source
@@ -241,23 +242,40 @@ def evaluate_questions(
     if report:
         report.write_text(render(summary, k), encoding="utf-8")
     if as_json:
-        rows = [
-            {
-                "question": o.case.question,
-                "asker": o.case.asker,
-                "recall": o.recall,
-                "reciprocal_rank": o.reciprocal_rank,
-                "answered": o.answered,
-                "leaks": list(o.leaks),
-                "latency_ms": round(o.latency_ms, 1),
-            }
-            for o in summary.outcomes
-        ]
-        console.print_json(json.dumps({"summary": figures, "questions": rows}))
+        console.print_json(json.dumps({"summary": figures, "questions": _eval_rows(summary)}))
     else:
         print_evaluation(console, summary, k)
+    missed = _missed(summary, min_recall, min_mrr, min_refusal, max_leaks)
+    if missed:
+        err.print("[red]threshold missed:[/] " + "; ".join(missed))
+        raise typer.Exit(1)
+
+
+def _eval_rows(summary: Summary) -> list[dict[str, Any]]:
+    return [
+        {
+            "question": o.case.question,
+            "asker": o.case.asker,
+            "recall": o.recall,
+            "reciprocal_rank": o.reciprocal_rank,
+            "answered": o.answered,
+            "leaks": list(o.leaks),
+            "latency_ms": round(o.latency_ms, 1),
+        }
+        for o in summary.outcomes
+    ]
+
+
+def _missed(
+    summary: Summary,
+    min_recall: float | None,
+    min_mrr: float | None,
+    min_refusal: float | None,
+    max_leaks: int,
+) -> list[str]:
+    """The thresholds given on the command line that this evaluation misses."""
     missed = [
-        f"{name} {value:.3f} < {floor}"
+        f"{name} {value or 0.0:.3f} < {floor}"
         for name, value, floor in (
             ("recall", summary.recall, min_recall),
             ("mrr", summary.mrr, min_mrr),
@@ -267,9 +285,7 @@ def evaluate_questions(
     ]
     if summary.leaks > max_leaks:
         missed.append(f"access leaks {summary.leaks} > {max_leaks}")
-    if missed:
-        err.print("[red]threshold missed:[/] " + "; ".join(missed))
-        raise typer.Exit(1)
+    return missed
 
 
 @app.command()
