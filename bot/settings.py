@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     vector_type: Literal["vector", "halfvec"] = Field(
         "vector", validation_alias=_env("DESKMATE_VECTOR_TYPE")
     )
+    hnsw_ef_search: int = Field(
+        100, ge=10, le=1000, validation_alias=_env("DESKMATE_HNSW_EF_SEARCH")
+    )
 
     # Knowledge sources and access
     sources_file: Path = Field(Path("sources.yaml"), validation_alias=_env("DESKMATE_SOURCES"))

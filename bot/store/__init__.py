@@ -8,13 +8,15 @@ the queries of one concern.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import psycopg
 from pgvector.psycopg import register_vector_async
+from psycopg import sql
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from bot.database import database_url, redact
@@ -41,10 +43,13 @@ class SourceStats:
 
 
 class Store:
-    def __init__(self, pool: AsyncConnectionPool, settings: Settings) -> None:
+    def __init__(
+        self, pool: AsyncConnectionPool, settings: Settings, vector_type: str | None = None
+    ) -> None:
         self.pool = pool
-        self.documents = DocumentStore(pool, settings.vector_type)
-        self.search = SearchStore(pool, settings.vector_type)
+        self.vector_type = vector_type = vector_type or settings.vector_type
+        self.documents = DocumentStore(pool, vector_type)
+        self.search = SearchStore(pool, vector_type)
         self.runs = RunStore(pool)
         self.conversations = ConversationStore(pool, settings.memory_ttl_hours)
         self.feedback = FeedbackStore(pool)
@@ -76,11 +81,18 @@ async def unavailable_as_error() -> AsyncIterator[None]:
         raise StoreUnavailable("the knowledge base database is unreachable") from exc
 
 
-async def _configure(conn: psycopg.AsyncConnection) -> None:
-    await register_vector_async(conn)
-    await conn.execute("SET hnsw.iterative_scan = relaxed_order")
-    await conn.execute("SET hnsw.ef_search = 100")
-    await conn.commit()
+def _configure(
+    ef_search: int,
+) -> Callable[[psycopg.AsyncConnection], Coroutine[Any, Any, None]]:
+    """Per connection: pgvector types, and HNSW scans that keep going under filters."""
+
+    async def configure(conn: psycopg.AsyncConnection) -> None:
+        await register_vector_async(conn)
+        await conn.execute("SET hnsw.iterative_scan = relaxed_order")
+        await conn.execute(sql.SQL("SET hnsw.ef_search = {}").format(sql.Literal(ef_search)))
+        await conn.commit()
+
+    return configure
 
 
 @asynccontextmanager
@@ -97,20 +109,20 @@ async def open_store(
             "or leave it empty to use the embedded database"
         ) from exc
     async with conn:
-        applied = await migrate(conn, dim, model, settings.vector_type)
+        applied, vector_type = await migrate(conn, dim, model, settings.vector_type)
         if applied:
             log.info("applied %d schema migration(s)", applied)
     pool = AsyncConnectionPool(
         url,
         min_size=1,
         max_size=settings.db_pool_size,
-        configure=_configure,
+        configure=_configure(settings.hnsw_ef_search),
         kwargs={"autocommit": True},
         open=False,
         reconnect_timeout=30,
     )
     await pool.open(wait=True, timeout=15)
     try:
-        yield Store(pool, settings)
+        yield Store(pool, settings, vector_type)
     finally:
         await pool.close()

@@ -133,8 +133,9 @@ async def ensure_extension(conn: AsyncConnection) -> None:
         ) from exc
 
 
-async def migrate(conn: AsyncConnection, dim: int, model: str, vector_type: str) -> int:
-    """Bring the schema to the newest version; returns how many migrations ran."""
+async def migrate(conn: AsyncConnection, dim: int, model: str, vector_type: str) -> tuple[int, str]:
+    """Bring the schema to the newest version. Returns how many migrations ran and the vector
+    column type the knowledge base was created with (`vector_type` only applies to a new one)."""
     await ensure_extension(conn)
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
@@ -155,11 +156,12 @@ async def migrate(conn: AsyncConnection, dim: int, model: str, vector_type: str)
                 "('embedding_model', %s), ('embedding_dim', %s), ('vector_type', %s)",
                 (model, str(dim), vector_type),
             )
-    await check_embedding_model(conn, dim, model)
-    return SCHEMA_VERSION - current
+    stored_type = await check_embedding_model(conn, dim, model)
+    return SCHEMA_VERSION - current, stored_type
 
 
-async def check_embedding_model(conn: AsyncConnection, dim: int, model: str) -> None:
+async def check_embedding_model(conn: AsyncConnection, dim: int, model: str) -> str:
+    """Refuse an embedding model other than the one the vectors were made with."""
     cur = await conn.execute("SELECT key, value FROM deskmate_meta")
     meta: dict[str, str] = dict(await cur.fetchall())
     if meta.get("embedding_dim") != str(dim) or meta.get("embedding_model") != model:
@@ -169,6 +171,7 @@ async def check_embedding_model(conn: AsyncConnection, dim: int, model: str) -> 
             f"({dim}); set DESKMATE_EMBEDDINGS back, or point DESKMATE_DATA_DIR/DATABASE_URL at "
             "a new database and re-index"
         )
+    return meta.get("vector_type", "vector")
 
 
 async def schema_version(conn: AsyncConnection) -> int:

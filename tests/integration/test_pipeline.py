@@ -11,7 +11,7 @@ from adapters.runtime import Runtime, open_runtime
 from bot.errors import ReindexRunning
 from bot.models import EVERYONE
 from indexer.records import Source
-from tests.conftest import llm_settings
+from tests.conftest import llm_settings, make_settings
 from tests.fakes.openai_server import FakeOpenAI
 
 PTO = "# Paid time off\n\n## Vacation\nEvery employee gets 20 vacation days per year.\n"
@@ -198,3 +198,19 @@ async def test_openai_embeddings_are_an_option_through_any_compatible_endpoint(
     assert embedded[0]["model"] == "text-embedding-3-small"
     assert any("Every employee gets 20 vacation days" in str(b["input"]) for b in embedded)
     assert retrieved.chunks[0].title == "Paid time off"
+
+
+async def test_the_vector_type_is_fixed_when_the_knowledge_base_is_created(
+    empty_db: str, tmp_path: Path, folder: Path
+) -> None:
+    async with open_runtime(make_settings(empty_db, tmp_path, vector_type="halfvec")) as first:
+        await first.index([_source(folder)], "test")
+
+    async with open_runtime(make_settings(empty_db, tmp_path, vector_type="vector")) as later:
+        retrieved = await later.engine.retriever.retrieve("vacation days", {EVERYONE})
+        (folder / "pto.md").write_text(PTO.replace("20", "22"))
+        summary = await later.index([_source(folder)], "test")
+
+    assert later.store.vector_type == "halfvec"
+    assert retrieved.chunks[0].title == "Paid time off"
+    assert summary.updated == 1
