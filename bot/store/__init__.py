@@ -89,6 +89,9 @@ def _configure(
     async def configure(conn: psycopg.AsyncConnection) -> None:
         await register_vector_async(conn)
         await conn.execute("SET hnsw.iterative_scan = relaxed_order")
+        # psycopg prepares statements after a few runs; a generic plan for a small table is an
+        # exact scan (12x slower at 10k chunks, benchmarks/scale.py), so plan each query.
+        await conn.execute("SET plan_cache_mode = force_custom_plan")
         await conn.execute(sql.SQL("SET hnsw.ef_search = {}").format(sql.Literal(ef_search)))
         await conn.commit()
 
