@@ -7,10 +7,17 @@ import platform
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
+from pgvector.psycopg import register_vector_async
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -72,3 +79,94 @@ class Timer:
 
     def __exit__(self, *exc: object) -> None:
         self.seconds = time.perf_counter() - self._start
+
+
+def server_processes(pgdata: Path) -> list[psutil.Process]:
+    """The postmaster of the embedded server in `pgdata` and all its backends and workers."""
+    pid_file = pgdata / "postmaster.pid"
+    if not pid_file.exists():
+        return []
+    try:
+        postmaster = psutil.Process(int(pid_file.read_text().split()[0]))
+        return [postmaster, *postmaster.children(recursive=True)]
+    except (psutil.Error, ValueError):
+        return []
+
+
+def store_pool(
+    url: str, ef_search: int = 100, plan_cache_mode: str | None = None
+) -> AsyncConnectionPool:
+    """An unopened pool configured like bot.store's (`hnsw.iterative_scan = relaxed_order`), with
+    another `hnsw.ef_search` and optionally a `plan_cache_mode`; wrap it in `Store(pool, ...)`."""
+
+    async def configure(conn: AsyncConnection) -> None:
+        await register_vector_async(conn)
+        await conn.execute("SET hnsw.iterative_scan = relaxed_order")
+        await conn.execute(f"SET hnsw.ef_search = {int(ef_search)}")
+        if plan_cache_mode:
+            await conn.execute(f"SET plan_cache_mode = {plan_cache_mode}")
+        await conn.commit()
+
+    return AsyncConnectionPool(
+        url, min_size=1, max_size=1, configure=configure, kwargs={"autocommit": True}, open=False
+    )
+
+
+@dataclass
+class MemoryPeak:
+    """Peak memory of the PostgreSQL server processes (and of this process) while sampled.
+
+    `server_uss_mb` sums private (unique) memory of every server process; `server_rss_mb` sums
+    resident memory, which counts each touched shared buffer once per process that touched it.
+    """
+
+    server_uss_mb: float = 0.0
+    server_rss_mb: float = 0.0
+    client_rss_mb: float = 0.0
+
+    def describe(self) -> str:
+        return (
+            f"server peak USS sum {self.server_uss_mb:,.0f} MB, peak RSS sum "
+            f"{self.server_rss_mb:,.0f} MB; benchmark process RSS {self.client_rss_mb:,.0f} MB"
+        )
+
+
+class MemorySampler:
+    """Samples server and client memory every `interval` seconds in a thread while in use."""
+
+    def __init__(self, pgdata: Path, interval: float = 0.5) -> None:
+        self.pgdata = pgdata
+        self.interval = interval
+        self.peak = MemoryPeak()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def sample(self) -> None:
+        uss = rss = 0
+        for process in server_processes(self.pgdata):
+            try:
+                info = process.memory_full_info()
+            except psutil.Error:
+                continue
+            uss += info.uss
+            rss += info.rss
+        mb = 1024 * 1024
+        self.peak.server_uss_mb = max(self.peak.server_uss_mb, uss / mb)
+        self.peak.server_rss_mb = max(self.peak.server_rss_mb, rss / mb)
+        self.peak.client_rss_mb = max(
+            self.peak.client_rss_mb, psutil.Process().memory_info().rss / mb
+        )
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def __enter__(self) -> MemorySampler:
+        self.sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
