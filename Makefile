@@ -36,9 +36,20 @@ typecheck: $(STAMP)
 test: $(STAMP) lint typecheck
 	$(BIN)/pytest
 
+# About 30 minutes on 2 cores; figures and what they mean: docs/benchmarks.md.
 bench: $(STAMP)
+	mkdir -p benchmarks/results
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/query.py
+	$(BIN)/python benchmarks/retrieval.py
+	$(BIN)/python benchmarks/bulk_write.py
+	$(BIN)/python benchmarks/chunk_size.py
+	$(BIN)/python benchmarks/embed_throughput.py
+	$(BIN)/python benchmarks/vs_langchain.py
+	$(BIN)/python benchmarks/vs_langchain.py --synthetic 100000
+	$(BIN)/python benchmarks/scale.py --json benchmarks/results/scale.json
+	$(BIN)/python benchmarks/plot_latency.py docs/benchmarks-latency.png benchmarks/results/scale.json
+	$(BIN)/python benchmarks/slack_ack.py --n 100
 
 clean:
 	rm -rf $(VENV) .deskmate .pytest_cache
