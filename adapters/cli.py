@@ -29,7 +29,7 @@ from adapters.runtime import Runtime, open_runtime
 from adapters.tone_cli import tone_app
 from bot.errors import DeskmateError, ReindexRunning
 from bot.evaluation import Summary
-from bot.models import EVERYONE, Asker, Question
+from bot.models import EVERYONE, Answer, Asker, Question
 from bot.settings import Settings
 from indexer.sources import ad_hoc_source
 
@@ -138,7 +138,7 @@ def ask(
     _run(settings, job)
 
 
-def answer_json(answer: Any) -> dict[str, Any]:
+def answer_json(answer: Answer) -> dict[str, Any]:
     return {
         "answer": answer.text,
         "answered": answer.answered,
