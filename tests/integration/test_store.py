@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+import numpy as np
 import psycopg
 
+from bot.settings import Settings
+from bot.store import open_store
+from bot.store.documents import ChunkRow, DocumentRow
 from bot.store.migrations import SCHEMA_VERSION, migrate, schema_version
+from bot.store.search import VECTOR_ONLY_SQL
 
 
 async def _migrate(url: str) -> tuple[int, str]:
@@ -39,3 +44,35 @@ async def test_embeddings_are_kept_in_the_row_for_fast_exact_scans(empty_db: str
             "WHERE attrelid = 'chunks'::regclass AND attname = 'embedding'"
         )
         assert await cur.fetchone() == ("m",)
+
+
+async def test_a_filtered_hnsw_search_still_returns_k_results(settings: Settings) -> None:
+    """Only 5% of chunks are visible to an ordinary user. With the store's connection settings
+    the HNSW scan keeps going (pgvector 0.8 iterative scans) until it has k visible rows;
+    without them it would stop after ef_search candidates and return only a few."""
+    rng = np.random.default_rng(5)
+    async with open_store(settings, dim=384, model="test") as store:
+        for d in range(40):
+            audience = ["everyone"] if d % 20 == 0 else ["hr"]
+            row = DocumentRow("s", f"d{d}.md", f"Doc {d}", None, None, (), str(d), audience, None)
+            vectors = rng.standard_normal((50, 384)).astype(np.float32)
+            chunks = [ChunkRow(i, ("Doc",), f"t{d}-{i}", None, v) for i, v in enumerate(vectors)]
+            await store.documents.replace(row, chunks)
+        params = {"emb": rng.standard_normal(384).astype(np.float32), "groups": ["everyone"]}
+        async with store.pool.connection() as conn:
+            await conn.execute("ANALYZE chunks")
+            await conn.execute("SET enable_seqscan = off")  # small table: make it use HNSW
+            await conn.execute("SET enable_bitmapscan = off")
+            plan = await (
+                await conn.execute("EXPLAIN " + VECTOR_ONLY_SQL, params | {"limit": 10})
+            ).fetchall()
+            found = await (await conn.execute(VECTOR_ONLY_SQL, params | {"limit": 10})).fetchall()
+            await conn.execute("SET hnsw.iterative_scan = off")
+            stopped = await (await conn.execute(VECTOR_ONLY_SQL, params | {"limit": 10})).fetchall()
+            await conn.execute("RESET ALL")
+            await conn.execute("SET hnsw.iterative_scan = relaxed_order")
+
+    assert "chunks_embedding" in str(plan)
+    assert len(found) == 10
+    assert {r[3] for r in found} <= {"d0.md", "d20.md"}
+    assert len(stopped) < 10  # what the setting prevents
