@@ -104,6 +104,8 @@ class Indexer:
             try:
                 for source in sources:
                     await self._index_source(source, summary)
+                if summary.added or summary.updated or summary.deleted:
+                    await self._store.documents.refresh_lexeme_stats()
                 status = "succeeded" if not summary.errors else "completed_with_errors"
             finally:
                 summary.seconds = time.perf_counter() - started

@@ -135,6 +135,20 @@ class DocumentStore:
             )
             return cur.rowcount
 
+    async def refresh_lexeme_stats(self) -> None:
+        """Recount how many chunks hold each word (for the keyword side's common-word cut)."""
+        async with self._pool.connection() as conn, conn.transaction():
+            await conn.execute("DELETE FROM lexeme_stats")
+            await conn.execute(
+                "INSERT INTO lexeme_stats (word, ndoc) "
+                "SELECT word, ndoc FROM ts_stat('SELECT tsv FROM chunks')"
+            )
+            await conn.execute(
+                "INSERT INTO deskmate_meta (key, value) "
+                "SELECT 'stats_chunks', count(*)::text FROM chunks "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+            )
+
     async def delete_source(self, source: str) -> int:
         async with self._pool.connection() as conn:
             cur = await conn.execute("DELETE FROM documents WHERE source = %s", (source,))

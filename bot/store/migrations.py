@@ -122,10 +122,17 @@ def _v3_embeddings_inline(dim: int, vector_type: str) -> list[Statement]:
     return [sql.SQL("ALTER TABLE chunks ALTER COLUMN embedding SET STORAGE MAIN")]
 
 
+def _v4_lexeme_stats(dim: int, vector_type: str) -> list[Statement]:
+    """How many chunks hold each word, refreshed after index runs: the keyword side leaves out
+    words too common to rank by (a word in every chunk made hybrid search score them all)."""
+    return [sql.SQL("CREATE TABLE lexeme_stats (word text PRIMARY KEY, ndoc int NOT NULL)")]
+
+
 MIGRATIONS: list[Migration] = [
     lambda dim, vt: _v1_knowledge_base(dim, vt),
     lambda dim, vt: _v2_conversations_and_feedback(dim, vt),
     lambda dim, vt: _v3_embeddings_inline(dim, vt),
+    lambda dim, vt: _v4_lexeme_stats(dim, vt),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -18,8 +18,36 @@ from bot.models import Chunk
 from bot.store.vectors import to_db_vector
 
 RRF_K = 60
+COMMON_SHARE = 0.2  # a word in more than this share of chunks is too common to rank by
+MIN_CHUNKS_FOR_STATS = 1000  # below this, every word is kept (small knowledge bases are fast)
 
-HYBRID_SQL = """
+_QUERY_CTE = """query AS (
+    -- The question's words, OR-ed. Words found in more than COMMON_SHARE of a large knowledge
+    -- base are left out (an IDF cut-off from lexeme_stats): they rank little and would make
+    -- ts_rank_cd score almost every chunk. If every word is common, all are kept.
+    SELECT CASE WHEN t.dropped > 0 AND t.kept IS NOT NULL THEN t.kept
+                ELSE replace(websearch_to_tsquery('english', %(q)s)::text, ' & ', ' | ')::tsquery
+           END AS tsq
+    FROM (
+        SELECT (string_agg(quote_literal(w.word), ' | ') FILTER (WHERE NOT w.common))::tsquery
+                   AS kept,
+               count(*) FILTER (WHERE w.common) AS dropped
+        FROM (
+            SELECT q.word, coalesce(m.total >= %(min_chunks)s
+                                    AND s.ndoc > %(common_share)s * m.total, false) AS common
+            FROM unnest(tsvector_to_array(to_tsvector('english', %(q)s))) AS q(word)
+            LEFT JOIN lexeme_stats s ON s.word = q.word
+            CROSS JOIN (SELECT coalesce(max(value::float8), 0) AS total FROM deskmate_meta
+                        WHERE key = 'stats_chunks') m
+        ) w
+    ) t
+)"""
+
+# The statements below are built from constants only; every value is a bind parameter.
+KEYWORD_QUERY_SQL = "WITH " + _QUERY_CTE + " SELECT tsq::text FROM query"
+
+HYBRID_SQL = (
+    """
 WITH vec AS MATERIALIZED (
     SELECT c.id, c.embedding <=> %(emb)s AS distance
     FROM chunks c
@@ -28,9 +56,9 @@ WITH vec AS MATERIALIZED (
     LIMIT %(candidates)s
 ), vec_ranked AS (
     SELECT id, distance, row_number() OVER (ORDER BY distance) AS rank FROM vec
-), query AS (
-    SELECT replace(websearch_to_tsquery('english', %(q)s)::text, ' & ', ' | ')::tsquery AS tsq
-), kw AS (
+), """
+    + _QUERY_CTE
+    + """, kw AS (
     SELECT c.id, row_number() OVER (ORDER BY ts_rank_cd(c.tsv, query.tsq, 1) DESC, c.id) AS rank
     FROM chunks c, query
     WHERE c.tsv @@ query.tsq AND c.audience && %(groups)s
@@ -58,6 +86,7 @@ WHERE r.in_document <= %(per_document)s
 ORDER BY r.score DESC, c.id
 LIMIT %(limit)s
 """
+)
 
 VECTOR_ONLY_SQL = """
 SELECT c.id AS chunk_id, c.document_id, d.source, d.path, d.title, d.url, c.heading_path,
@@ -70,10 +99,11 @@ ORDER BY c.embedding <=> %(emb)s
 LIMIT %(limit)s
 """
 
-KEYWORD_ONLY_SQL = """
-WITH query AS (
-    SELECT replace(websearch_to_tsquery('english', %(q)s)::text, ' & ', ' | ')::tsquery AS tsq
-)
+KEYWORD_ONLY_SQL = (
+    """
+WITH """
+    + _QUERY_CTE
+    + """
 SELECT c.id AS chunk_id, c.document_id, d.source, d.path, d.title, d.url, c.heading_path,
        c.text, c.page, d.updated_at, d.indexed_at,
        ts_rank_cd(c.tsv, query.tsq, 1)::float8 AS score,
@@ -83,6 +113,7 @@ WHERE c.tsv @@ query.tsq AND c.audience && %(groups)s
 ORDER BY score DESC, c.id
 LIMIT %(limit)s
 """
+)
 
 MODES = {"hybrid": HYBRID_SQL, "vector": VECTOR_ONLY_SQL, "keyword": KEYWORD_ONLY_SQL}
 
@@ -112,6 +143,8 @@ class SearchStore:
             "limit": limit,
             "per_document": per_document,
             "rrf_k": RRF_K,
+            "common_share": COMMON_SHARE,
+            "min_chunks": MIN_CHUNKS_FOR_STATS,
         }
         async with self._pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
@@ -136,3 +169,11 @@ class SearchStore:
             )
             for row in rows
         ]
+
+    async def keyword_query(self, query: str) -> str:
+        """The full-text query the keyword side runs for `query` (for tests and debugging)."""
+        params = {"q": query, "common_share": COMMON_SHARE, "min_chunks": MIN_CHUNKS_FOR_STATS}
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(KEYWORD_QUERY_SQL, params)
+            row = await cur.fetchone()
+        return str(row[0]) if row else ""

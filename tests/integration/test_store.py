@@ -76,3 +76,30 @@ async def test_a_filtered_hnsw_search_still_returns_k_results(settings: Settings
     assert len(found) == 10
     assert {r[3] for r in found} <= {"d0.md", "d20.md"}
     assert len(stopped) < 10  # what the setting prevents
+
+
+async def test_words_in_most_chunks_of_a_large_knowledge_base_are_not_ranked_by(
+    settings: Settings,
+) -> None:
+    rng = np.random.default_rng(9)
+    async with open_store(settings, dim=384, model="test") as store:
+        texts = [f"Acme handbook section {i} about topic{i % 37}." for i in range(1200)]
+        texts[700] = "Acme zebra crossing rules for the car park."
+        row = DocumentRow("s", "big.md", "Big", None, None, (), "h", ["everyone"], None)
+        vectors = rng.standard_normal((len(texts), 384)).astype(np.float32)
+        chunks = [ChunkRow(i, ("Big",), t, None, vectors[i]) for i, t in enumerate(texts)]
+        await store.documents.replace(row, chunks)
+        before = await store.search.keyword_query("acme zebra")
+
+        await store.documents.refresh_lexeme_stats()
+
+        after = await store.search.keyword_query("acme zebra")
+        only_common = await store.search.keyword_query("acme handbook")
+        hits = await store.search.search(
+            "acme zebra", vectors[0], {"everyone"}, limit=3, per_document=3, mode="keyword"
+        )
+
+    assert before == "'acm' | 'zebra'"  # no statistics yet: every word counts
+    assert after == "'zebra'"  # 'acme' is in every chunk
+    assert only_common == "'acm' | 'handbook'"  # nothing left to drop to: keep them all
+    assert hits[0].text.startswith("Acme zebra")
