@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/vs_langchain.py --synthetic 100000
 	$(BIN)/python benchmarks/scale.py --json benchmarks/results/scale.json
 	$(BIN)/python benchmarks/plot_latency.py docs/benchmarks-latency.png benchmarks/results/scale.json
+	$(BIN)/python benchmarks/common_words.py
 	$(BIN)/python benchmarks/slack_ack.py --n 100
 
 clean:
