@@ -74,7 +74,7 @@ async def run_server(settings: Settings) -> None:
         scheduler = start_scheduler(
             settings.reindex_cron,
             settings.timezone,
-            lambda: services.reindexer.run_now("schedule"),
+            services.scheduled_reindex,
         )
         add_housekeeping(scheduler, runtime.housekeeping)
         runner = web.AppRunner(app, handle_signals=False)

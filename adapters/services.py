@@ -9,8 +9,9 @@ from collections.abc import Coroutine
 from typing import Any
 
 from adapters.answering import AnswerService
-from adapters.reindexing import Reindexer
+from adapters.reindexing import Notify, Reindexer, summary_text
 from adapters.runtime import Runtime
+from bot import texts
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,21 @@ class Services:
         )
         self.reindexer = Reindexer(runtime)
         self.accepting = True
+        self.admin_notifiers: list[Notify] = []
         self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def scheduled_reindex(self) -> None:
+        """The nightly job: re-index, and tell the admins when files failed."""
+        summary = await self.reindexer.run_now("schedule")
+        if summary is None or not summary.failed:
+            return
+        failures = "\n".join(f"• {e.path}: {e.reason}" for e in summary.errors[:10])
+        message = texts.SCHEDULED_FAILURES.format(summary=summary_text(summary), failures=failures)
+        for notify in self.admin_notifiers:
+            try:
+                await notify(message)
+            except Exception:
+                log.exception("could not tell the admins about a failed scheduled re-index")
 
     def background(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run `work` after the platform has been acknowledged; kept until it ends."""

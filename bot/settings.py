@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", validation_alias=_env("DESKMATE_LOG_LEVEL"))
     reindex_cron: str = Field("0 2 * * *", validation_alias=_env("DESKMATE_REINDEX_CRON"))
     timezone: str = Field("UTC", validation_alias=_env("DESKMATE_TIMEZONE"))
+    admin_channel: str = Field("", validation_alias=_env("DESKMATE_ADMIN_CHANNEL"))
     rate_limit_per_minute: int = Field(10, ge=1, validation_alias=_env("DESKMATE_RATE_LIMIT"))
     max_concurrent_answers: int = Field(
         4, ge=1, validation_alias=_env("DESKMATE_MAX_CONCURRENT_ANSWERS")

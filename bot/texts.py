@@ -113,3 +113,6 @@ STATUS_LAST_RUN = "Last index run: {status} ({trigger}), started {started}. {cou
 STATUS_NO_RUN = "No index run yet: an admin can start one with `{command} reindex`."
 STATUS_EMPTY = "The knowledge base is empty."
 REINDEX_UNKNOWN_SOURCE = "I don't know the source(s) {unknown}. Known sources: {known}."
+
+# --- Operations ---------------------------------------------------------------------------
+SCHEDULED_FAILURES = "The nightly re-index finished with failures. {summary}\n{failures}"

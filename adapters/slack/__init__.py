@@ -28,6 +28,12 @@ def mount_slack(app: web.Application, services: Services) -> None:
         return
     bolt = build_bolt_app(services)
     app[BOLT] = bolt
+    if settings.admin_channel:
+
+        async def tell_admins(message: str) -> None:
+            await bolt.client.chat_postMessage(channel=settings.admin_channel, text=message)
+
+        services.admin_notifiers.append(tell_admins)
     if settings.slack_signing_secret:
 
         async def slack_events(request: web.Request) -> web.Response:

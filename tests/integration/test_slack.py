@@ -665,3 +665,30 @@ async def test_socket_mode_answers_without_a_public_endpoint(
     assert status == 404  # no HTTP endpoint without a signing secret
     assert {"envelope_id": envelope["envelope_id"]}.items() <= api.socket_acks[0].items()
     assert "15% discount" in deskmate.reply_to(app_mention(ESPP, ALICE, GENERAL, T1)).text
+
+
+# --- operations ---------------------------------------------------------------------------
+
+
+async def test_a_scheduled_reindex_with_failures_is_reported_in_the_admin_channel(
+    empty_db: str, tmp_path: Path, api: FakeSlackApi
+) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "travel.md").write_text("# Travel\n\nBook trains for trips under four hours.\n")
+    (exports / "broken.pdf").write_bytes(b"%PDF-1.7 cut short by the export job")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources:\n  - {name: hr, kind: files, path: exports}\n")
+    settings = slack_settings(
+        empty_db, tmp_path, api, sources_file=sources, admin_channel="C0ADMINS"
+    )
+
+    async with running(settings, api) as deskmate:
+        await deskmate.services.scheduled_reindex()
+        (report,) = api.calls_to("chat.postMessage", channel="C0ADMINS")
+        (exports / "broken.pdf").unlink()
+        await deskmate.services.scheduled_reindex()
+
+    assert "broken.pdf" in report.args["text"]
+    assert "1 failed" in report.args["text"]
+    assert len(api.calls_to("chat.postMessage", channel="C0ADMINS")) == 1  # clean runs: quiet
