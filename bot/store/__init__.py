@@ -7,6 +7,7 @@ the queries of one concern.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -103,7 +104,8 @@ async def open_store(
     settings: Settings, *, dim: int, model: str, url: str | None = None
 ) -> AsyncIterator[Store]:
     """Connect, migrate and yield a ready `Store`; the pool closes on exit."""
-    url = url or database_url(settings)
+    if url is None:  # may start the embedded server: keep the event loop free meanwhile
+        url = await asyncio.to_thread(database_url, settings)
     try:
         conn = await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.OperationalError as exc:
