@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psutil
 from pgvector.psycopg import register_vector_async
@@ -170,3 +171,25 @@ class MemorySampler:
         self._stop.set()
         self._thread.join()
         self.sample()
+
+
+def exact_scan_seconds(
+    url: str, queries: Sequence[Any], vector_type: str, groups: Sequence[str], k: int
+) -> list[float]:
+    """The store's top-k statement with index scans off: the exact-search baseline."""
+    import psycopg
+    from pgvector.psycopg import register_vector
+
+    from bot.store.search import VECTOR_ONLY_SQL
+    from bot.store.vectors import to_db_vector
+
+    latencies = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        register_vector(conn)
+        conn.execute("SET enable_indexscan = off")
+        for q in queries:
+            params = {"emb": to_db_vector(q, vector_type), "groups": sorted(groups), "limit": k}
+            started = time.perf_counter()
+            conn.execute(VECTOR_ONLY_SQL, params).fetchall()
+            latencies.append(time.perf_counter() - started)
+    return latencies

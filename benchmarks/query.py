@@ -17,7 +17,14 @@ import time
 
 import numpy as np
 import psycopg
-from common import Timer, bench_settings, describe_ms, machine, scratch_database
+from common import (
+    Timer,
+    bench_settings,
+    describe_ms,
+    exact_scan_seconds,
+    machine,
+    scratch_database,
+)
 from synthetic import audiences, clustered_vectors, load, queries_near
 
 from bot.store import open_store
@@ -30,25 +37,6 @@ def exact_top_k(vectors: np.ndarray, query: np.ndarray, allowed: np.ndarray) -> 
     scores = vectors @ query
     scores[~allowed] = -np.inf
     return set(np.argpartition(-scores, K)[:K].tolist())
-
-
-def exact_scan_latencies(url: str, queries: np.ndarray, vector_type: str) -> list[float]:
-    """The same top-k statement with index scans disabled: the exact-search baseline."""
-    from pgvector.psycopg import register_vector
-
-    from bot.store.search import VECTOR_ONLY_SQL
-    from bot.store.vectors import to_db_vector
-
-    latencies = []
-    with psycopg.connect(url, autocommit=True) as conn:
-        register_vector(conn)
-        conn.execute("SET enable_indexscan = off")
-        for q in queries:
-            params = {"emb": to_db_vector(q, vector_type), "groups": ["everyone"], "limit": K}
-            started = time.perf_counter()
-            conn.execute(VECTOR_ONLY_SQL, params).fetchall()  # type: ignore[arg-type]
-            latencies.append(time.perf_counter() - started)
-    return latencies
 
 
 async def run(size: int, vector_type: str) -> None:
@@ -97,7 +85,7 @@ async def run(size: int, vector_type: str) -> None:
                     f"  {label}: {describe_ms(latencies)}, "
                     f"recall@{K} {np.mean(recalls):.3f}, fewest rows returned {min(returned)}"
                 )
-            exact = exact_scan_latencies(url, queries[:30], vector_type)
+            exact = exact_scan_seconds(url, queries[:30], vector_type, ["everyone"], K)
             print(
                 f"  baseline exact scan (no index): {describe_ms(exact)}; HNSW p50 is "
                 f"{np.median(exact) / np.median(latencies):.0f}x faster"

@@ -37,18 +37,16 @@ from common import (
     Timer,
     bench_settings,
     describe_ms,
+    exact_scan_seconds,
     machine,
     percentile,
     scratch_database,
     store_pool,
 )
-from pgvector.psycopg import register_vector
 from synthetic import DIM, audiences, clustered_vectors, load, queries_near
 
 from bot.settings import Settings
 from bot.store import Store, open_store
-from bot.store.search import VECTOR_ONLY_SQL
-from bot.store.vectors import to_db_vector
 
 K = 10
 STORE_EF_SEARCH = 100  # what bot.store sets on every pooled connection
@@ -131,20 +129,6 @@ async def measure_searches(
     return results
 
 
-def exact_scan_ms(url: str, queries: np.ndarray, vector_type: str) -> list[float]:
-    """The store's top-k statement with index scans off: the exact-search baseline."""
-    latencies = []
-    with psycopg.connect(url, autocommit=True) as conn:
-        register_vector(conn)
-        conn.execute("SET enable_indexscan = off")
-        for q in queries:
-            params = {"emb": to_db_vector(q, vector_type), "groups": sorted(HR_MEMBER), "limit": K}
-            started = time.perf_counter()
-            conn.execute(VECTOR_ONLY_SQL, params).fetchall()
-            latencies.append((time.perf_counter() - started) * 1000)
-    return latencies
-
-
 def load_and_build(
     url: str, pgdata: Path, vectors: np.ndarray, restricted: np.ndarray, args: argparse.Namespace
 ) -> tuple[Measured, int]:
@@ -203,7 +187,12 @@ async def run_one(
             await search_all(url, settings, queries, truth, first_id, result, args)
         result.query_memory = asdict(memory.peak)
         print(f"  query memory: {memory.peak.describe()}")
-        exact = exact_scan_ms(url, queries[: args.exact_queries], args.vector_type)
+        exact = [
+            1000 * t
+            for t in exact_scan_seconds(
+                url, queries[: args.exact_queries], args.vector_type, HR_MEMBER, K
+            )
+        ]
         result.exact_p50_ms = percentile(exact, 50)
         store_p50 = result.searches[0].p50_ms
         print(
