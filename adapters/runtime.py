@@ -30,6 +30,7 @@ class Runtime:
     embedder: Embedder
     engine: Engine
     directory: Directory
+    contacts: dict[str, str] = field(default_factory=dict)
     sources: list[Source] = field(default_factory=list)
     model_loaded: bool = False
 
@@ -71,10 +72,12 @@ class Runtime:
         return self.sources
 
 
-def _contacts(settings: Settings) -> dict[str, str]:
+def source_contacts(settings: Settings) -> dict[str, str]:
+    """source name -> contact ("#it-help", "@hr-team") from `sources.yaml`."""
     try:
         return {s.name: s.contact for s in load_sources(settings.sources_file) if s.contact}
-    except Exception:
+    except Exception as exc:
+        log.warning("no contacts for unanswered questions: %s", exc)
         return {}
 
 
@@ -85,14 +88,15 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     style = HouseStyle.load(settings.tone_file)
     async with open_store(settings, dim=embedder.dimensions, model=embedder.name) as store:
         chat = ChatModel(settings) if settings.llm_configured else None
+        contacts = source_contacts(settings)
         engine = Engine(
             settings,
             store,
             embedder,
             chat=chat,
-            contacts=_contacts(settings),
+            contacts=contacts,
             phraser=phraser,
             style=style,
         )
         directory = Directory.from_file(settings.groups_file)
-        yield Runtime(settings, store, embedder, engine, directory)
+        yield Runtime(settings, store, embedder, engine, directory, contacts=contacts)

@@ -14,13 +14,11 @@ import asyncio
 from pathlib import Path
 
 import numpy as np
-from common import ROOT, bench_settings, machine, scratch_database
+from common import ROOT, bench_settings, machine, retrieval_quality, scratch_database
 
-from adapters.evaluate import ranked_documents
 from adapters.runtime import open_runtime
 from bot.embeddings import _load_local_model
-from bot.evaluation import load_cases, matches
-from bot.models import Asker
+from bot.evaluation import load_cases
 from indexer import pipeline
 from indexer.chunking import CHUNK_OVERLAP, chunk_document
 from indexer.pipeline import load_source
@@ -51,19 +49,7 @@ async def quality(size: int) -> tuple[float, float]:
                 cases = [
                     c for c in load_cases(ROOT / "examples/questions.jsonl") if c.expected_sources
                 ]
-                recalls, rrs = [], []
-                for case in cases:
-                    groups = runtime.directory.groups_of(Asker(case.asker or "bench"))
-                    got = await runtime.engine.retriever.retrieve(
-                        case.question, groups, limit=K * 3
-                    )
-                    ranked = ranked_documents(got.chunks)
-                    hits = [
-                        i for i, d in enumerate(ranked, 1) if matches(case.expected_sources[0], d)
-                    ]
-                    recalls.append(1.0 if hits and hits[0] <= K else 0.0)
-                    rrs.append(1 / hits[0] if hits else 0.0)
-                return float(np.mean(recalls)), float(np.mean(rrs))
+                return await retrieval_quality(runtime, cases, K)
     finally:
         pipeline.chunk_document = original
 

@@ -193,3 +193,22 @@ def exact_scan_seconds(
             conn.execute(VECTOR_ONLY_SQL, params).fetchall()
             latencies.append(time.perf_counter() - started)
     return latencies
+
+
+async def retrieval_quality(
+    runtime: Any, cases: Sequence[Any], k: int, mode: str = "hybrid"
+) -> tuple[float, float]:
+    """recall@k and MRR of the first expected source, retrieving as each case's asker."""
+    from adapters.evaluate import ranked_documents
+    from bot.evaluation import matches
+    from bot.models import Asker
+
+    recalls, rrs = [], []
+    for case in cases:
+        groups = runtime.directory.groups_of(Asker(case.asker or "bench"))
+        got = await runtime.engine.retriever.retrieve(case.question, groups, limit=k * 3, mode=mode)
+        ranked = ranked_documents(got.chunks)
+        hits = [i for i, d in enumerate(ranked, 1) if matches(case.expected_sources[0], d)]
+        recalls.append(1.0 if hits and hits[0] <= k else 0.0)
+        rrs.append(1 / hits[0] if hits else 0.0)
+    return statistics.fmean(recalls), statistics.fmean(rrs)

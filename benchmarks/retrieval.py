@@ -10,13 +10,18 @@ import argparse
 import asyncio
 import time
 
-import numpy as np
-from common import ROOT, bench_settings, describe_ms, machine, scratch_database
+from common import (
+    ROOT,
+    bench_settings,
+    describe_ms,
+    machine,
+    retrieval_quality,
+    scratch_database,
+)
 from synthetic import audiences, clustered_vectors, load
 
-from adapters.evaluate import ranked_documents
 from adapters.runtime import open_runtime
-from bot.evaluation import load_cases, matches
+from bot.evaluation import load_cases
 from bot.models import EVERYONE, Asker, Question
 
 K = 5
@@ -32,19 +37,8 @@ async def main(filler: int) -> None:
             await runtime.reindex("benchmark")
             print(f"{len(cases)} questions with expected sources, k={K}")
             for mode in ("hybrid", "vector", "keyword"):
-                recalls, rrs = [], []
-                for case in cases:
-                    groups = runtime.directory.groups_of(Asker(case.asker or "bench"))
-                    got = await runtime.engine.retriever.retrieve(
-                        case.question, groups, limit=K * 3, mode=mode
-                    )
-                    ranked = ranked_documents(got.chunks)
-                    hits = [
-                        i for i, d in enumerate(ranked, 1) if matches(case.expected_sources[0], d)
-                    ]
-                    recalls.append(1.0 if hits and hits[0] <= K else 0.0)
-                    rrs.append(1 / hits[0] if hits else 0.0)
-                print(f"  {mode:8s} recall@{K} {np.mean(recalls):.3f}  MRR {np.mean(rrs):.3f}")
+                recall, mrr = await retrieval_quality(runtime, cases, K, mode)
+                print(f"  {mode:8s} recall@{K} {recall:.3f}  MRR {mrr:.3f}")
             vectors = clustered_vectors(filler)
             load(url, vectors, audiences(filler), settings.vector_type)
             total = sum(s.chunks for s in await runtime.store.stats())

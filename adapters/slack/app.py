@@ -25,7 +25,6 @@ from adapters.slack import commands, events, feedback, handoff, sharing
 from adapters.slack.members import Membership
 from adapters.slack.replies import Replies
 from bot.settings import Settings
-from indexer.sources import load_sources
 
 log = logging.getLogger("adapters.slack")
 
@@ -73,20 +72,11 @@ def build_bolt_app(services: Services, client: AsyncWebClient | None = None) -> 
     )
     app.listener_runner.lazy_listener_runner = BackgroundLazyRunner(services, log)
     replies = Replies(
-        services, client, Membership(client, services.runtime.directory), source_contacts(settings)
+        services, client, Membership(client, services.runtime.directory), services.runtime.contacts
     )
     for module in (events, commands, feedback, handoff, sharing):
         module.register(app, replies)
     return app
-
-
-def source_contacts(settings: Settings) -> dict[str, str]:
-    """source name -> contact ("#it-help", "@hr-team") from `sources.yaml`."""
-    try:
-        return {s.name: s.contact for s in load_sources(settings.sources_file) if s.contact}
-    except Exception as exc:
-        log.warning("no contacts for 'Ask a human': %s", exc)
-        return {}
 
 
 def _with_slash(url: str) -> str:

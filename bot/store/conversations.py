@@ -30,15 +30,6 @@ class ConversationStore:
                 (conversation_id, question, answer),
             )
 
-    async def has(self, conversation_id: str) -> bool:
-        async with self._pool.connection() as conn:
-            cur = await conn.execute(
-                "SELECT 1 FROM conversation_turns WHERE conversation_id = %s "
-                "AND created_at > now() - make_interval(hours => %s) LIMIT 1",
-                (conversation_id, self._ttl_hours),
-            )
-            return await cur.fetchone() is not None
-
     async def expire(self) -> int:
         async with self._pool.connection() as conn:
             cur = await conn.execute(

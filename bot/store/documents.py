@@ -58,13 +58,6 @@ class DocumentStore:
             )
             return {path: digest for path, digest in await cur.fetchall()}
 
-    async def audiences(self, source: str) -> set[tuple[str, ...]]:
-        async with self._pool.connection() as conn:
-            cur = await conn.execute(
-                "SELECT DISTINCT audience FROM documents WHERE source = %s", (source,)
-            )
-            return {tuple(row[0]) for row in await cur.fetchall()}
-
     async def replace(self, document: DocumentRow, chunks: Sequence[ChunkRow]) -> None:
         """Insert or replace one document and all its chunks in a single transaction."""
         async with self._pool.connection() as conn, conn.transaction():
@@ -148,11 +141,6 @@ class DocumentStore:
                 "SELECT 'stats_chunks', count(*)::text FROM chunks "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
             )
-
-    async def delete_source(self, source: str) -> int:
-        async with self._pool.connection() as conn:
-            cur = await conn.execute("DELETE FROM documents WHERE source = %s", (source,))
-            return cur.rowcount
 
     async def cached_embeddings(
         self, model: str, hashes: Sequence[bytes]
