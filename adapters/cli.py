@@ -31,6 +31,8 @@ from bot.errors import DeskmateError, ReindexRunning
 from bot.evaluation import Summary
 from bot.models import EVERYONE, Answer, Asker, Question
 from bot.settings import Settings
+from indexer.limits import Limits
+from indexer.records import Source
 from indexer.sources import ad_hoc_source
 
 app = typer.Typer(
@@ -87,12 +89,11 @@ def index(
 ) -> None:
     """Index the sources in sources.yaml, or the folders / .zip files given."""
     settings = _settings()
+    sources = _ad_hoc_sources(settings, paths) if paths else []
 
     async def job(runtime: Runtime) -> None:
         progress = None if as_json or not sys.stderr.isatty() else RichProgress(err)
-        if paths:
-            extract = settings.data_dir / "extracted"
-            sources = [ad_hoc_source(p, extract) for p in paths]
+        if sources:
             summary = await runtime.index(sources, "cli", progress)
         else:
             summary = await runtime.reindex("cli", source, progress)
@@ -109,6 +110,16 @@ def index(
             print_summary(console, summary)
 
     _run(settings, job)
+
+
+def _ad_hoc_sources(settings: Settings, paths: list[Path]) -> list[Source]:
+    """Sources for the folders and zips given; a zip over a limit is refused before any work."""
+    extract = settings.data_dir / "extracted"
+    try:
+        return [ad_hoc_source(p, extract, Limits.from_settings(settings)) for p in paths]
+    except DeskmateError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
 
 
 @app.command()

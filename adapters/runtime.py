@@ -16,6 +16,7 @@ from bot.settings import Settings
 from bot.store import Store, open_store
 from bot.tone.phraser import Phraser
 from bot.tone.style import HouseStyle
+from indexer.limits import Limits
 from indexer.pipeline import Indexer, Progress, RunSummary
 from indexer.records import Source
 from indexer.sources import load_sources
@@ -54,7 +55,8 @@ class Runtime:
     async def index(
         self, sources: Sequence[Source], trigger: str, progress: Progress | None = None
     ) -> RunSummary:
-        return await Indexer(self.store, self.embedder, progress).run(sources, trigger)
+        limits = Limits.from_settings(self.settings)
+        return await Indexer(self.store, self.embedder, progress, limits).run(sources, trigger)
 
     async def warm_up(self) -> None:
         """Load the embedding model before the first question arrives."""

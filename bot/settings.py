@@ -57,6 +57,17 @@ class Settings(BaseSettings):
     memory_turns: int = Field(6, ge=0, validation_alias=_env("DESKMATE_MEMORY_TURNS"))
     memory_ttl_hours: int = Field(72, ge=1, validation_alias=_env("DESKMATE_MEMORY_TTL_HOURS"))
 
+    # Indexing limits: each one is checked per file and a file over it is reported with why
+    parse_workers: int = Field(2, ge=1, le=32, validation_alias=_env("DESKMATE_PARSE_WORKERS"))
+    parse_timeout: float = Field(120.0, gt=0, validation_alias=_env("DESKMATE_PARSE_TIMEOUT"))
+    parse_memory_mb: int = Field(2048, ge=0, validation_alias=_env("DESKMATE_PARSE_MEMORY_MB"))
+    max_file_mb: float = Field(200.0, gt=0, validation_alias=_env("DESKMATE_MAX_FILE_MB"))
+    max_text_chars: int = Field(10_000_000, ge=1, validation_alias=_env("DESKMATE_MAX_TEXT_CHARS"))
+    html_max_depth: int = Field(1000, ge=16, validation_alias=_env("DESKMATE_HTML_MAX_DEPTH"))
+    zip_max_mb: float = Field(8192.0, gt=0, validation_alias=_env("DESKMATE_ZIP_MAX_MB"))
+    zip_max_ratio: float = Field(200.0, ge=1, validation_alias=_env("DESKMATE_ZIP_MAX_RATIO"))
+    zip_max_entries: int = Field(200_000, ge=1, validation_alias=_env("DESKMATE_ZIP_MAX_ENTRIES"))
+
     # Serving
     port: int = Field(3978, validation_alias=_env("DESKMATE_PORT"))
     log_format: Literal["text", "json"] = Field(

@@ -1,9 +1,12 @@
-"""The indexing pipeline: discover -> load -> chunk -> embed -> store, one source at a time.
+"""The indexing pipeline: discover -> load -> chunk -> embed -> store, streamed, a source at a time.
 
-Unchanged documents (same content hash) are skipped; changed ones are replaced in one
-transaction; vanished ones are deleted. A file that fails to load is reported and skipped,
-and its previous version stays searchable. One run at a time across every process: the run
-holds the store's re-index lock.
+Files are parsed in a few worker processes (`indexer.workers`) while the embedder runs; parsed
+documents wait in a bounded queue, so memory does not grow with the size of a source. Every
+stage is isolated per file: a file that fails to parse, chunk, embed or store is reported,
+the run goes on, and its previous version stays searchable. Unchanged documents (same content
+hash) are skipped; changed ones are replaced in one transaction; vanished ones are deleted
+(a file that failed is not vanished). One run at a time across every process: the run holds
+the store's re-index lock.
 """
 
 from __future__ import annotations
@@ -15,20 +18,35 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
+import numpy as np
+import psycopg
+from psycopg_pool import PoolTimeout
+
 from bot.embeddings import Embedder
-from bot.errors import EmptyFile, LoadError
+from bot.errors import DeskmateError
 from bot.store import Store
 from bot.store.documents import ChunkRow, DocumentRow
 from indexer.chunking import chunk_document
-from indexer.discover import discover_files
 from indexer.embedding import CachedEmbedder
-from indexer.loaders import UnsupportedFile, load_file
-from indexer.loaders.confluence import is_confluence_export, load_confluence_export
-from indexer.records import ChunkedDocument, FileError, LoadedDocument, Source
+from indexer.jobs import run_in_process, source_jobs
+from indexer.limits import Limits
+from indexer.records import ChunkedDocument, FileError, Job, LoadedDocument, Source
+from indexer.workers import ParsePool
 
 log = logging.getLogger(__name__)
 
 BATCH_CHUNKS = 256
+QUEUE_DOCUMENTS = 16  # parsed documents waiting for the embedder, at most
+
+# Failures that are the database's or the model's, not one file's: they end the run.
+_NOT_THE_FILE = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout, DeskmateError)
+# Database errors a document's own content can cause: that document fails, the run goes on.
+_REFUSED_CONTENT = (
+    psycopg.DataError,
+    psycopg.IntegrityError,
+    psycopg.errors.ProgramLimitExceeded,
+    ValueError,
+)
 
 
 class Progress(Protocol):
@@ -73,25 +91,29 @@ class RunSummary:
         return data
 
 
-def load_source(source: Source) -> Iterator[LoadedDocument | FileError]:
-    """Stage 2: every document of a source, or a `FileError` for each file that failed."""
-    if source.kind == "confluence" or (source.kind == "auto" and is_confluence_export(source.path)):
-        yield from load_confluence_export(source, source.path)
-        return
-    for file in discover_files(source):
-        try:
-            yield from load_file(file)
-        except (UnsupportedFile, EmptyFile) as exc:
-            yield FileError(file.relative, f"skipped: {exc}")
-        except LoadError as exc:
-            yield FileError(file.relative, str(exc))
+def load_source(
+    source: Source, limits: Limits | None = None
+) -> Iterator[LoadedDocument | FileError]:
+    """Every document of a source, or a `FileError` for each file that failed, parsed here."""
+    for job in source_jobs(source):
+        if isinstance(job, FileError):
+            yield job
+        else:
+            yield from run_in_process(job, limits or Limits())
 
 
 class Indexer:
-    def __init__(self, store: Store, embedder: Embedder, progress: Progress | None = None):
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        progress: Progress | None = None,
+        limits: Limits | None = None,
+    ):
         self._store = store
         self._embedder = CachedEmbedder(embedder, store.documents)
         self._progress = progress or NoProgress()
+        self._limits = limits or Limits()
 
     async def run(self, sources: Sequence[Source], trigger: str) -> RunSummary:
         """Index `sources` under the re-index lock, recording the run; raises `ReindexRunning`."""
@@ -128,24 +150,93 @@ class Indexer:
         stored = await self._store.documents.hashes(source.name)
         await self._store.documents.set_audience(source.name, source.audience)
         seen: set[str] = set()
+        kept: list[str] = []
+        for error in source.rejected:
+            self._record_error(error, summary)
+        queue: asyncio.Queue[LoadedDocument | FileError | None] = asyncio.Queue(QUEUE_DOCUMENTS)
+        async with ParsePool(self._limits) as pool:
+            parsing = asyncio.create_task(self._parse(source, pool, queue, kept))
+            try:
+                await self._consume(queue, source, stored, seen, summary)
+            finally:
+                if not parsing.done():
+                    parsing.cancel()
+                await asyncio.gather(parsing, return_exceptions=True)
+            parsing.result()  # a failure of the parsing side itself ends the run
+        seen.update(path for path in stored if path.startswith(tuple(kept)))
+        await self._delete_vanished(source, stored, seen, summary)
+
+    async def _parse(
+        self,
+        source: Source,
+        pool: ParsePool,
+        out: asyncio.Queue[LoadedDocument | FileError | None],
+        kept: list[str],
+    ) -> None:
+        """Run every job of `source` in the pool, putting documents and errors on `out`."""
+        found = source_jobs(source)
+        pending: list[Job] = []
+
+        async def worker() -> None:
+            while (job := pending.pop() if pending else next(found, None)) is not None:
+                if isinstance(job, FileError):
+                    await out.put(job)
+                    continue
+                result = await pool.run(job)
+                kept.extend(result.kept)
+                pending.extend(result.more)
+                for item in result.items:
+                    await out.put(item)
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(self._limits.parse_workers):
+                    group.create_task(worker())
+        except asyncio.CancelledError:
+            raise
+        except BaseException:
+            await out.put(None)
+            raise
+        await out.put(None)
+
+    async def _consume(
+        self,
+        queue: asyncio.Queue[LoadedDocument | FileError | None],
+        source: Source,
+        stored: dict[str, str],
+        seen: set[str],
+        summary: RunSummary,
+    ) -> None:
+        """Chunk, embed and store documents as they arrive, a batch of chunks at a time."""
         batch: list[ChunkedDocument] = []
-        items = await asyncio.to_thread(lambda: list(load_source(source)))
-        for item in items:
+        while (item := await queue.get()) is not None:
             self._progress.advance(item.path)
+            seen.add(item.path)
             if isinstance(item, FileError):
                 self._record_error(item, summary)
-                seen.add(item.path)
                 continue
-            seen.add(item.path)
             if stored.get(item.path) == item.content_hash:
                 summary.unchanged += 1
                 continue
-            batch.append(ChunkedDocument(item, chunk_document(item), source.audience))
+            chunked = await self._chunk(item, source, summary)
+            if chunked is None:
+                continue
+            batch.append(chunked)
             if sum(len(d.chunks) for d in batch) >= BATCH_CHUNKS:
                 await self._write(batch, stored, summary)
                 batch = []
         await self._write(batch, stored, summary)
-        await self._delete_vanished(source, stored, seen, summary)
+
+    async def _chunk(
+        self, document: LoadedDocument, source: Source, summary: RunSummary
+    ) -> ChunkedDocument | None:
+        try:
+            chunks = await asyncio.to_thread(chunk_document, document)
+        except (RecursionError, MemoryError, Exception) as exc:
+            reason = f"could not split into chunks ({type(exc).__name__})"
+            self._record_error(FileError(document.path, reason), summary)
+            return None
+        return ChunkedDocument(document, chunks, source.audience)
 
     @staticmethod
     def _record_error(error: FileError, summary: RunSummary) -> None:
@@ -160,14 +251,21 @@ class Indexer:
     async def _write(
         self, batch: list[ChunkedDocument], stored: dict[str, str], summary: RunSummary
     ) -> None:
+        """Embed `batch` and store each document; a document that fails fails alone."""
         if not batch:
             return
-        texts = [chunk.embed_text for doc in batch for chunk in doc.chunks]
-        started = time.perf_counter()
-        vectors, embedded = await self._embedder.embed(texts)
-        summary.embed_seconds += time.perf_counter() - started
-        summary.embedded += embedded
-        summary.cached += len(texts) - embedded
+        try:
+            vectors = await self._embed(batch, summary)
+        except _NOT_THE_FILE:
+            raise
+        except Exception as exc:
+            if len(batch) > 1:
+                for doc in batch:  # find the document the embedder cannot take
+                    await self._write([doc], stored, summary)
+                return
+            reason = f"could not embed its text ({type(exc).__name__})"
+            self._record_error(FileError(batch[0].document.path, reason), summary)
+            return
         started = time.perf_counter()
         offset = 0
         for doc in batch:
@@ -176,13 +274,36 @@ class Indexer:
                 for i, c in enumerate(doc.chunks)
             ]
             offset += len(rows)
-            await self._store.documents.replace(_document_row(doc), rows)
-            summary.chunks += len(rows)
-            if doc.document.path in stored:
-                summary.updated += 1
-            else:
-                summary.added += 1
+            await self._store_document(doc, rows, stored, summary)
         summary.store_seconds += time.perf_counter() - started
+
+    async def _embed(self, batch: list[ChunkedDocument], summary: RunSummary) -> np.ndarray:
+        texts = [chunk.embed_text for doc in batch for chunk in doc.chunks]
+        started = time.perf_counter()
+        vectors, embedded = await self._embedder.embed(texts)
+        summary.embed_seconds += time.perf_counter() - started
+        summary.embedded += embedded
+        summary.cached += len(texts) - embedded
+        return vectors
+
+    async def _store_document(
+        self,
+        doc: ChunkedDocument,
+        rows: list[ChunkRow],
+        stored: dict[str, str],
+        summary: RunSummary,
+    ) -> None:
+        try:
+            await self._store.documents.replace(_document_row(doc), rows)
+        except _REFUSED_CONTENT as exc:
+            reason = f"the database refused its text ({type(exc).__name__}); previous version kept"
+            self._record_error(FileError(doc.document.path, reason), summary)
+            return
+        summary.chunks += len(rows)
+        if doc.document.path in stored:
+            summary.updated += 1
+        else:
+            summary.added += 1
 
     async def _delete_vanished(
         self, source: Source, stored: dict[str, str], seen: set[str], summary: RunSummary

@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class Source:
     base_url: str | None = None
     audience: tuple[str, ...] = ("everyone",)
     contact: str | None = None
+    rejected: tuple[FileError, ...] = ()  # entries refused when a zip export was extracted
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,43 @@ class FileError:
 
     path: str
     reason: str
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What one parse job produced: documents and file errors, and jobs it found to run next.
+
+    `kept` lists path prefixes a failed job still owns (a Confluence page's attachments), so
+    their stored documents are not taken for vanished.
+    """
+
+    items: tuple[LoadedDocument | FileError, ...] = ()
+    more: tuple[Job, ...] = ()
+    kept: tuple[str, ...] = ()
+
+
+class Job(Protocol):
+    """One unit of parsing, small enough to fail alone: a file, or a Confluence page.
+
+    Jobs are pickled to a parse worker and run there, so they hold paths, not open files.
+    """
+
+    @property
+    def path(self) -> str:
+        """The id errors are reported under (relative to the source root)."""
+        ...
+
+    @property
+    def file(self) -> Path:
+        """The file on disk this job reads (its size is checked before it is read)."""
+        ...
+
+    @property
+    def keeps(self) -> tuple[str, ...]:
+        """Path prefixes whose stored documents stay when this job fails."""
+        ...
+
+    def run(self) -> JobResult: ...
 
 
 def relative_id(root: Path, path: Path) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,9 @@ import yaml
 
 from bot.errors import ConfigError
 from bot.models import EVERYONE
-from indexer.records import Source
+from indexer.archives import extract_zip
+from indexer.limits import Limits
+from indexer.records import FileError, Source
 
 KINDS = ("confluence", "files", "auto")
 
@@ -57,41 +58,19 @@ def _parse_source(entry: Any, base: Path, index: int) -> Source:
     )
 
 
-def ad_hoc_source(path: Path, extract_dir: Path) -> Source:
-    """A source for a folder or `.zip` named on the command line, visible to everyone."""
+def ad_hoc_source(path: Path, extract_dir: Path, limits: Limits | None = None) -> Source:
+    """A source for a folder or `.zip` named on the command line, visible to everyone.
+
+    A zip is checked and extracted under `extract_dir` (see `indexer.archives`); its refused
+    entries are reported by the run.
+    """
     if not path.exists():
         raise ConfigError(f"path not found: {path}")
     name = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "files"
     root = path.resolve()
+    rejected: tuple[FileError, ...] = ()
     if path.suffix.lower() == ".zip":
-        root = extract_zip(path, extract_dir / name)
+        root, rejected = extract_zip(path, extract_dir / name, limits or Limits())
     elif not path.is_dir():
         raise ConfigError(f"{path} is neither a folder nor a .zip file")
-    return Source(name=name, kind="auto", path=root)
-
-
-def extract_zip(archive: Path, target: Path) -> Path:
-    """Extract safely (no absolute paths, no `..`), replacing an earlier extraction."""
-    import shutil
-
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            for member in zf.infolist():
-                dest = (target / member.filename).resolve()
-                if not dest.is_relative_to(target.resolve()):
-                    raise ConfigError(f"{archive}: unsafe path in zip: {member.filename}")
-                zf.extract(member, target)
-    except zipfile.BadZipFile as exc:
-        raise ConfigError(f"{archive} is not a valid zip file") from exc
-    return _single_top_folder(target)
-
-
-def _single_top_folder(root: Path) -> Path:
-    """Confluence zips hold one folder (the space key); index from inside it."""
-    entries = [p for p in root.iterdir() if not p.name.startswith((".", "__MACOSX"))]
-    if len(entries) == 1 and entries[0].is_dir():
-        return entries[0]
-    return root
+    return Source(name=name, kind="auto", path=root, rejected=rejected)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import LoadError
+from indexer.discover import is_inside
 from indexer.loaders import docx, pdf
 from indexer.loaders.confluence_page import ConfluencePage, read_page, read_space_home
 from indexer.loaders.parsed import Parsed, join_url, modified_at, require_content
-from indexer.records import FileError, LoadedDocument, Source, relative_id
+from indexer.records import FileError, Job, JobResult, LoadedDocument, Source, relative_id
 
 INDEX = "index.html"
 _PAGE_FILE = re.compile(r"^(?:.+_)?(\d+)\.html$")
@@ -45,20 +47,98 @@ def load_confluence_export(source: Source, root: Path) -> Iterator[LoadedDocumen
     A page or attachment that cannot be read becomes a FileError and the export goes on.
     Pages with no text of their own (parents listing only their children) are skipped.
     """
-    yield from _space_home(source, root)
+    for job in confluence_jobs(source, root):
+        yield from _run_all(job)
+
+
+def confluence_jobs(source: Source, root: Path) -> Iterator[Job]:
+    """One job for the space home and one per page; a page's job finds its attachments' jobs."""
+    yield SpaceHomeJob(source, root)
     for path in sorted(root.glob("*.html")):
-        if path.name == INDEX or not path.is_file():
+        if path.name == INDEX or not path.is_file() or not is_inside(root, path):
             continue
-        relative = relative_id(root, path)
+        yield PageJob(source, root, path)
+
+
+def _run_all(job: Job) -> Iterator[LoadedDocument | FileError]:
+    result = job.run()
+    yield from result.items
+    for more in result.more:
+        yield from _run_all(more)
+
+
+@dataclass(frozen=True)
+class SpaceHomeJob:
+    source: Source
+    root: Path
+    path: str = INDEX
+    keeps: tuple[str, ...] = ()
+
+    @property
+    def file(self) -> Path:
+        return self.root / INDEX
+
+    def run(self) -> JobResult:
+        return JobResult(tuple(_space_home(self.source, self.root)))
+
+
+@dataclass(frozen=True)
+class PageJob:
+    source: Source
+    root: Path
+    file: Path
+
+    @property
+    def path(self) -> str:
+        return relative_id(self.root, self.file)
+
+    @property
+    def keeps(self) -> tuple[str, ...]:
+        page_id = _page_id(self.file)
+        return (f"attachments/{page_id}/",) if page_id else ()
+
+    def run(self) -> JobResult:
         try:
-            page = read_page(path)
-            document = _page_document(source, path, relative, page)
+            page = read_page(self.file)
+            document = _page_document(self.source, self.file, self.path, page)
         except LoadError as exc:
-            yield FileError(relative, str(exc))
-            continue
-        if document.sections:
-            yield document
-        yield from _attachments(source, root, page, relative)
+            return JobResult((FileError(self.path, str(exc)),), kept=self.keeps)
+        documents = (document,) if document.sections else ()
+        return JobResult(documents, tuple(_attachments(self.source, self.root, page, self.path)))
+
+
+@dataclass(frozen=True)
+class AttachmentJob:
+    """A PDF or DOCX under `attachments/<pageId>/`, a document of its own under its page."""
+
+    source: Source
+    file: Path
+    path: str
+    page_id: str
+    page_path: str
+    page_title: str
+    page_breadcrumbs: tuple[str, ...]
+    name: str
+    keeps: tuple[str, ...] = ()
+
+    def run(self) -> JobResult:
+        try:
+            require_content(self.file)
+            parsed = _ATTACHMENT_PARSERS[self.file.suffix.lower()](self.file)
+            updated_at = parsed.updated_at or modified_at(self.file)
+        except LoadError as exc:
+            return JobResult((FileError(self.path, str(exc)),))
+        document = LoadedDocument(
+            source=self.source.name,
+            path=self.path,
+            title=f"{self.name} (attachment of {self.page_title})",
+            sections=parsed.sections,
+            url=_attachment_url(self.source, self.page_id, self.name),
+            updated_at=updated_at,
+            parent_path=self.page_path,
+            breadcrumbs=(*self.page_breadcrumbs, self.page_title),
+        )
+        return JobResult((document,))
 
 
 def _space_home(source: Source, root: Path) -> Iterator[LoadedDocument | FileError]:
@@ -100,35 +180,28 @@ def _document(
 
 def _attachments(
     source: Source, root: Path, page: ConfluencePage, page_path: str
-) -> Iterator[LoadedDocument | FileError]:
-    """PDF and DOCX files under `attachments/<pageId>/`, each a document of its own."""
+) -> Iterator[AttachmentJob]:
+    """A job for each PDF and DOCX file under `attachments/<pageId>/`."""
     page_id = _page_id(Path(page_path))
     folder = root / "attachments" / (page_id or "")
-    if not page_id or not folder.is_dir():
+    if not page_id or not folder.is_dir() or folder.is_symlink():
         return
     for path in sorted(folder.iterdir()):
-        parser = _ATTACHMENT_PARSERS.get(path.suffix.lower())
-        if parser is None or not path.is_file():
+        if path.suffix.lower() not in _ATTACHMENT_PARSERS or not path.is_file():
             continue  # images and other attachment types are not indexed
-        relative = relative_id(root, path)
-        try:
-            require_content(path)
-            parsed = parser(path)
-            updated_at = parsed.updated_at or modified_at(path)
-        except LoadError as exc:
-            yield FileError(relative, str(exc))
+        if not is_inside(root, path):
             continue
-        # Exports store attachments by id (`attachments/1003/2201.pdf`); the page lists real names.
-        name = page.attachment_names.get(relative, path.name)
-        yield LoadedDocument(
-            source=source.name,
+        relative = relative_id(root, path)
+        yield AttachmentJob(
+            source=source,
+            file=path,
             path=relative,
-            title=f"{name} (attachment of {page.title})",
-            sections=parsed.sections,
-            url=_attachment_url(source, page_id, name),
-            updated_at=updated_at,
-            parent_path=page_path,
-            breadcrumbs=(*page.breadcrumbs, page.title),
+            page_id=page_id,
+            page_path=page_path,
+            page_title=page.title,
+            page_breadcrumbs=page.breadcrumbs,
+            # Exports store attachments by id (`attachments/1003/2201.pdf`); the page lists names.
+            name=page.attachment_names.get(relative, path.name),
         )
 
 

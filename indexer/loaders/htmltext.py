@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
 from bs4 import BeautifulSoup
 from bs4.element import Comment, Doctype, NavigableString, ProcessingInstruction, Tag
 
+from bot.errors import LoadError
+from indexer.limits import current_limits
 from indexer.loaders.outline import Outline
 
 DROPPED_TAGS = frozenset(
@@ -48,10 +55,31 @@ _BLOCKS = frozenset(
     ]
 )
 _SKIPPED_STRINGS = (Comment, Doctype, ProcessingInstruction)
+_FRAMES_PER_LEVEL = 4  # block -> _children -> _tag (-> _list) per nested element
 
 
 def to_soup(markup: bytes | str) -> BeautifulSoup:
-    return BeautifulSoup(markup, "lxml")
+    """The parsed page; raises LoadError when it nests deeper than `DESKMATE_HTML_MAX_DEPTH`."""
+    soup = BeautifulSoup(markup, "lxml")
+    limit = current_limits().html_max_depth
+    depth = nesting_depth(soup)
+    if depth > limit:
+        raise LoadError(
+            f"HTML nests {depth:,} elements deep, over the limit of {limit:,} "
+            "(DESKMATE_HTML_MAX_DEPTH)"
+        )
+    return soup
+
+
+def nesting_depth(root: Tag) -> int:
+    """How many elements deep the tree under `root` goes (counted without recursion)."""
+    deepest = 0
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.contents if isinstance(child, Tag))
+    return deepest
 
 
 def text_of(element: Tag) -> str:
@@ -61,7 +89,28 @@ def text_of(element: Tag) -> str:
 
 def render(element: Tag, outline: Outline) -> None:
     """Feed `element`'s headings and text lines, in document order, into `outline`."""
-    _Renderer(outline).block(element)
+    with _room_to_recurse(nesting_depth(element)):
+        _Renderer(outline).block(element)
+
+
+@contextmanager
+def _room_to_recurse(depth: int) -> Iterator[None]:
+    """The renderer recurses a few frames per element: make room for `depth` elements."""
+    limit = sys.getrecursionlimit()
+    needed = _stack_depth() + _FRAMES_PER_LEVEL * depth + 100
+    sys.setrecursionlimit(max(limit, needed))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _stack_depth() -> int:
+    frame: FrameType | None = sys._getframe()
+    depth = 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1
+    return depth
 
 
 class _Renderer:
