@@ -87,14 +87,14 @@ def split_unsafe(
 def unsafe_reason(member: zipfile.ZipInfo) -> str | None:
     """Why `member` must not be written, or None when it is safe."""
     name = member.filename.replace("\\", "/")
-    mode = member.external_attr >> 16
+    kind = stat.S_IFMT(member.external_attr >> 16)  # 0 when the zip records no file type
     if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
         return "absolute path"
     if ".." in PurePosixPath(name).parts:
         return "path leaves the archive (`..`)"
-    if stat.S_ISLNK(mode):
+    if kind == stat.S_IFLNK:
         return "symbolic link"
-    if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+    if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
         return "not a regular file"
     if "\x00" in name:
         return "NUL in its name"

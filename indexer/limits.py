@@ -11,8 +11,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bot.settings import Settings
+if TYPE_CHECKING:  # the parse workers start without the settings machinery
+    from bot.settings import Settings
 
 MB = 1024 * 1024
 
