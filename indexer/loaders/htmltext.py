@@ -9,6 +9,7 @@ from types import FrameType
 
 from bs4 import BeautifulSoup
 from bs4.element import Comment, Doctype, NavigableString, ProcessingInstruction, Tag
+from lxml import etree
 
 from bot.errors import LoadError
 from indexer.limits import current_limits
@@ -55,20 +56,30 @@ _BLOCKS = frozenset(
     ]
 )
 _SKIPPED_STRINGS = (Comment, Doctype, ProcessingInstruction)
+_FEED_BYTES = 64 * 1024
 _FRAMES_PER_LEVEL = 4  # block -> _children -> _tag (-> _list) per nested element
 
 
 def to_soup(markup: bytes | str) -> BeautifulSoup:
     """The parsed page; raises LoadError when it nests deeper than `DESKMATE_HTML_MAX_DEPTH`."""
-    soup = BeautifulSoup(markup, "lxml")
     limit = current_limits().html_max_depth
-    depth = nesting_depth(soup)
-    if depth > limit:
-        raise LoadError(
-            f"HTML nests {depth:,} elements deep, over the limit of {limit:,} "
-            "(DESKMATE_HTML_MAX_DEPTH)"
-        )
-    return soup
+    if nests_deeper(markup.encode() if isinstance(markup, str) else markup, limit):
+        raise LoadError(f"HTML nests more than {limit:,} elements deep (DESKMATE_HTML_MAX_DEPTH)")
+    return BeautifulSoup(markup, "lxml")
+
+
+def nests_deeper(markup: bytes, limit: int) -> bool:
+    """True when elements nest deeper than `limit`: a pass of lxml's pull parser, which
+    stops at the first element too deep (milliseconds, where building the tree takes seconds)."""
+    parser = etree.HTMLPullParser(events=("start", "end"), huge_tree=True, recover=True)
+    depth = 0
+    for start in range(0, len(markup), _FEED_BYTES):
+        parser.feed(markup[start : start + _FEED_BYTES])
+        for event, _ in parser.read_events():
+            depth += 1 if event == "start" else -1
+            if depth > limit:
+                return True
+    return False
 
 
 def nesting_depth(root: Tag) -> int:
