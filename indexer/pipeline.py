@@ -124,8 +124,9 @@ class Indexer:
             started = time.perf_counter()
             status = "failed"
             try:
-                for source in sources:
-                    await self._index_source(source, summary)
+                async with ParsePool(self._limits) as pool:
+                    for source in sources:
+                        await self._index_source(source, pool, summary)
                 if summary.added or summary.updated or summary.deleted:
                     await self._store.documents.refresh_lexeme_stats()
                 status = "succeeded" if not summary.errors else "completed_with_errors"
@@ -139,7 +140,7 @@ class Indexer:
                 )
             return summary
 
-    async def _index_source(self, source: Source, summary: RunSummary) -> None:
+    async def _index_source(self, source: Source, pool: ParsePool, summary: RunSummary) -> None:
         self._progress.start(source.name)
         if not source.path.is_dir():
             summary.errors.append(
@@ -154,15 +155,14 @@ class Indexer:
         for error in source.rejected:
             self._record_error(error, summary)
         queue: asyncio.Queue[LoadedDocument | FileError | None] = asyncio.Queue(QUEUE_DOCUMENTS)
-        async with ParsePool(self._limits) as pool:
-            parsing = asyncio.create_task(self._parse(source, pool, queue, kept))
-            try:
-                await self._consume(queue, source, stored, seen, summary)
-            finally:
-                if not parsing.done():
-                    parsing.cancel()
-                await asyncio.gather(parsing, return_exceptions=True)
-            parsing.result()  # a failure of the parsing side itself ends the run
+        parsing = asyncio.create_task(self._parse(source, pool, queue, kept))
+        try:
+            await self._consume(queue, source, stored, seen, summary)
+        finally:
+            if not parsing.done():
+                parsing.cancel()
+            await asyncio.gather(parsing, return_exceptions=True)
+        parsing.result()  # a failure of the parsing side itself ends the run
         seen.update(path for path in stored if path.startswith(tuple(kept)))
         await self._delete_vanished(source, stored, seen, summary)
 
@@ -188,14 +188,15 @@ class Indexer:
                 for item in result.items:
                     await out.put(item)
 
+        tasks = [asyncio.create_task(worker()) for _ in range(self._limits.parse_workers)]
         try:
-            async with asyncio.TaskGroup() as group:
-                for _ in range(self._limits.parse_workers):
-                    group.create_task(worker())
-        except asyncio.CancelledError:
-            raise
-        except BaseException:
-            await out.put(None)
+            await asyncio.gather(*tasks)
+        except BaseException as exc:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if not isinstance(exc, asyncio.CancelledError):
+                await out.put(None)  # the consumer finishes; the run then raises `exc`
             raise
         await out.put(None)
 

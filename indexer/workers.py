@@ -21,6 +21,7 @@ import sys
 from types import TracebackType
 from typing import IO, Any
 
+from bot.errors import DeskmateError
 from indexer.jobs import execute, failed
 from indexer.limits import Limits
 from indexer.records import Job, JobResult
@@ -112,12 +113,17 @@ class _Worker:
         try:
             await worker._send(limits)
             ready = await asyncio.wait_for(worker._receive(), START_TIMEOUT)
+        except (WorkerDied, TimeoutError):
+            ready = None
         except BaseException:
             await worker.stop()
             raise
         if ready != _READY:
-            await worker.stop()
-            raise WorkerDied("a parse worker did not start")
+            code = await worker.stop()
+            raise DeskmateError(
+                f"a parse worker (`{sys.executable} -m indexer.workers`) did not start "
+                f"(exit code {code}); check that Deskmate is installed in that interpreter"
+            )
         return worker
 
     async def run(self, job: Job, timeout: float) -> JobResult:
