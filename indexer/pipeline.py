@@ -233,7 +233,7 @@ class Indexer:
     ) -> ChunkedDocument | None:
         try:
             chunks = await asyncio.to_thread(chunk_document, document)
-        except (RecursionError, MemoryError, Exception) as exc:
+        except Exception as exc:  # RecursionError and MemoryError too: this document's failure
             reason = f"could not split into chunks ({type(exc).__name__})"
             self._record_error(FileError(document.path, reason), summary)
             return None
