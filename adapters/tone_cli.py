@@ -18,6 +18,7 @@ from rich.markup import escape
 
 from adapters.logs import configure_logging
 from adapters.runtime import open_runtime
+from adapters.tone_local_cli import status_local, train_local
 from bot.errors import DeskmateError
 from bot.llm import ChatModel
 from bot.settings import Settings
@@ -25,6 +26,7 @@ from bot.store.feedback import Feedback
 from bot.tone.dataset import Dataset, build_dataset, export_liked, read_edits, write_dataset
 from bot.tone.evaluation import EvalReport, evaluate
 from bot.tone.finetune import DEFAULT_BASE_MODEL, FineTuner, Job
+from bot.tone.local.manifest import Hyperparameters
 from bot.tone.phraser import Phraser
 from bot.tone.validation import (
     DEFAULT_MAX_TOKENS,
@@ -47,6 +49,8 @@ T = TypeVar("T")
 SHIPPED_EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "tone" / "examples.jsonl"
 CURATED = Path("tone/examples.jsonl")
 DATA = Path("tone/dataset")
+ADAPTER = Path("tone/adapter")
+LOCAL = Hyperparameters()
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print as JSON")]
 
@@ -103,6 +107,66 @@ def train(
     suffix: Annotated[str | None, typer.Option(help="Added to the model id")] = None,
     max_tokens: Annotated[int, typer.Option(min=256)] = DEFAULT_MAX_TOKENS,
     as_json: JsonOption = False,
+    local: Annotated[
+        bool, typer.Option("--local", help="LoRA on your own hardware; see docs/tone.md")
+    ] = False,
+    base_model: Annotated[
+        Path | None, typer.Option(help="--local: folder of a chat model (never downloaded)")
+    ] = None,
+    output: Annotated[Path, typer.Option(help="--local: folder for the adapter")] = ADAPTER,
+    lora_rank: Annotated[int, typer.Option(min=1, max=256, help="--local")] = LOCAL.lora_rank,
+    lora_alpha: Annotated[int, typer.Option(min=1, help="--local")] = LOCAL.lora_alpha,
+    lora_dropout: Annotated[float, typer.Option(min=0, max=0.9, help="--local")] = (
+        LOCAL.lora_dropout
+    ),
+    target_modules: Annotated[
+        str, typer.Option(help="--local: all-linear, or names such as q_proj,v_proj")
+    ] = LOCAL.target_modules,
+    learning_rate: Annotated[float, typer.Option(min=0, help="--local")] = LOCAL.learning_rate,
+    batch_size: Annotated[int, typer.Option(min=1, help="--local")] = LOCAL.batch_size,
+    max_length: Annotated[
+        int, typer.Option(min=16, help="--local: tokens per example")
+    ] = LOCAL.max_length,
+    seed: Annotated[int, typer.Option(help="--local: initial weights, data order")] = LOCAL.seed,
+    checkpoint_every: Annotated[int, typer.Option(min=1, help="--local: steps")] = 50,
+    device: Annotated[str | None, typer.Option(help="--local: cpu, cuda (default: auto)")] = None,
+    restart: Annotated[
+        bool, typer.Option("--restart", help="--local: ignore checkpoints, train again")
+    ] = False,
+) -> None:
+    """Fine-tune the tone model: a hosted job (default), or LoRA locally with --local."""
+    if local:
+        if base_model is None:
+            _fail("--local needs --base-model DIR, a local folder holding a chat model")
+        hyperparameters = Hyperparameters(
+            epochs=epochs or LOCAL.epochs,
+            lora_rank=lora_rank,
+            lora_alpha=lora_alpha,
+            lora_dropout=lora_dropout,
+            learning_rate=learning_rate,
+            batch_size=batch_size,
+            max_length=max_length,
+            seed=seed,
+            target_modules=target_modules,
+        )
+        train_local(
+            base_model,
+            data,
+            output,
+            hyperparameters,
+            checkpoint_every=checkpoint_every,
+            device=device,
+            restart=restart,
+            as_json=as_json,
+        )
+        return
+    if base_model is not None:
+        _fail("--base-model is for --local training; a hosted job takes --base MODEL")
+    _train_hosted(data, base, epochs, suffix, max_tokens, as_json)
+
+
+def _train_hosted(
+    data: Path, base: str, epochs: int | None, suffix: str | None, max_tokens: int, as_json: bool
 ) -> None:
     """Check and upload the dataset, start a fine-tuning job and print its id."""
     settings = _settings()
@@ -142,8 +206,14 @@ def train(
 def status(
     job_id: Annotated[str | None, typer.Argument(help="Default: the most recent job")] = None,
     as_json: JsonOption = False,
+    local: Annotated[
+        Path | None, typer.Option("--local", help="The --output folder of a local run")
+    ] = None,
 ) -> None:
-    """A fine-tuning job's state, trained tokens and events; the model id once it succeeded."""
+    """A fine-tuning job's state, trained tokens and events; or a local run's (--local DIR)."""
+    if local is not None:
+        status_local(local, as_json)
+        return
     settings = _settings()
     tuner = _guarded(lambda: FineTuner(settings))
     job = _run(tuner.status(job_id))
