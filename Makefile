@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/plot_latency.py docs/benchmarks-latency.png benchmarks/results/scale.json
 	$(BIN)/python benchmarks/common_words.py
 	$(BIN)/python benchmarks/slack_ack.py --n 100
+	$(BIN)/python benchmarks/tone_local_train.py --threads 1
 
 clean:
 	rm -rf $(VENV) .deskmate .pytest_cache

@@ -21,6 +21,7 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
+from transformers.utils import logging as transformers_logging
 
 from bot.tone.local.manifest import LocalTrainingError
 
@@ -85,6 +86,8 @@ def check_base_model(path: Path) -> PretrainedConfig:
 def load_base_model(path: Path, device: Device) -> BaseModel:
     config = check_base_model(path)
     tokenizer = _tokenizer(path)
+    # the trainer shows its own progress
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     try:
         model = AutoModelForCausalLM.from_pretrained(
             path, local_files_only=True, dtype=device.dtype

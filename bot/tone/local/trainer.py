@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import random
 import time
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -91,7 +92,9 @@ class LoraTrainer:
         self.train_set = tokenize_all(base.tokenizer, train, hp.max_length)
         self.held_out = tokenize_all(base.tokenizer, held_out, hp.max_length)
         torch.manual_seed(hp.seed)  # the adapter's initial weights
-        self.model: Any = get_peft_model(base.model, _lora_config(hp))
+        with warnings.catch_warnings():  # peft reads an attribute transformers 5 deprecated
+            warnings.filterwarnings("ignore", ".*is_gradient_checkpointing", FutureWarning)
+            self.model: Any = get_peft_model(base.model, _lora_config(hp))
         self.steps_per_epoch = math.ceil(len(self.train_set) / hp.batch_size)
         self.total_steps = hp.epochs * self.steps_per_epoch
         self.optimizer = torch.optim.AdamW(
