@@ -96,6 +96,8 @@ class LoraTrainer:
             warnings.filterwarnings("ignore", ".*is_gradient_checkpointing", FutureWarning)
             self.model: Any = get_peft_model(base.model, _lora_config(hp))
         self.steps_per_epoch = math.ceil(len(self.train_set) / hp.batch_size)
+        self._batches: tuple[int, list[Batch]] | None = None  # (epoch, its batches)
+        self._checkpoint_step = 0
         self.total_steps = hp.epochs * self.steps_per_epoch
         self.optimizer = torch.optim.AdamW(
             [p for p in self.model.parameters() if p.requires_grad], lr=hp.learning_rate
@@ -103,21 +105,24 @@ class LoraTrainer:
         self.schedule = get_linear_schedule_with_warmup(  # type: ignore[no-untyped-call]
             self.optimizer, int(WARMUP_FRACTION * self.total_steps), self.total_steps
         )
-        digest = dataset_sha256(run.data)
-        self.record = RunRecord(
-            base_model=str(base.path),
-            base_model_type=base.model_type,
-            dataset=str(run.data.resolve()),
+        self.record = self._new_record(base.path, base.model_type, source)
+
+    def _new_record(self, base: Path, model_type: str, held_out_source: str) -> RunRecord:
+        hp, digest = self.run.hyperparameters, dataset_sha256(self.run.data)
+        return RunRecord(
+            base_model=str(base),
+            base_model_type=model_type,
+            dataset=str(self.run.data.resolve()),
             dataset_sha256=digest,
             train_examples=len(self.train_set),
             held_out_examples=len(self.held_out),
-            held_out_source=source,
+            held_out_source=held_out_source,
             hyperparameters=hp,
             device=self.device.name,
             dtype=self.device.dtype_name,
             total_steps=self.total_steps,
             started_at=_now(),
-            fingerprint=fingerprint(str(base.path), _config_text(base.path), digest, hp),
+            fingerprint=fingerprint(str(base), _config_text(base), digest, hp),
             versions={"torch": torch.__version__, "transformers": transformers.__version__}
             | {"peft": peft.__version__},
         )
@@ -167,9 +172,6 @@ class LoraTrainer:
                 total, count = total + float(summed), count + tokens
         self.model.train()
         return total / max(count, 1)
-
-    _checkpoint_step = 0
-    _batches: tuple[int, list[Batch]] | None = None
 
     def _epoch(self, epoch: int) -> list[Batch]:
         if self._batches is None or self._batches[0] != epoch:
