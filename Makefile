@@ -17,7 +17,7 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench,tone-local]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/plot_latency.py docs/benchmarks-latency.png benchmarks/results/scale.json
 	$(BIN)/python benchmarks/common_words.py
 	$(BIN)/python benchmarks/slack_ack.py --n 100
+	$(BIN)/python benchmarks/tone_local_train.py --threads 1
 
 clean:
 	rm -rf $(VENV) .deskmate .pytest_cache

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -18,18 +18,23 @@ from rich.markup import escape
 
 from adapters.logs import configure_logging
 from adapters.runtime import open_runtime
+from adapters.tone_eval_view import comparison_json, eval_json, print_comparison, print_eval
+from adapters.tone_local_cli import status_local, train_local
 from bot.errors import DeskmateError
 from bot.llm import ChatModel
 from bot.settings import Settings
 from bot.store.feedback import Feedback
 from bot.tone.dataset import Dataset, build_dataset, export_liked, read_edits, write_dataset
-from bot.tone.evaluation import EvalReport, evaluate
+from bot.tone.evaluation import EvalReport, prepare, score
 from bot.tone.finetune import DEFAULT_BASE_MODEL, FineTuner, Job
+from bot.tone.local.manifest import Hyperparameters
 from bot.tone.phraser import Phraser
+from bot.tone.style import HouseStyle
 from bot.tone.validation import (
     DEFAULT_MAX_TOKENS,
     ESTIMATE_NOTE,
     MIN_EXAMPLES,
+    Messages,
     Problem,
     check_file,
     token_report,
@@ -47,6 +52,8 @@ T = TypeVar("T")
 SHIPPED_EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "tone" / "examples.jsonl"
 CURATED = Path("tone/examples.jsonl")
 DATA = Path("tone/dataset")
+ADAPTER = Path("tone/adapter")
+LOCAL = Hyperparameters()
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print as JSON")]
 
@@ -103,6 +110,66 @@ def train(
     suffix: Annotated[str | None, typer.Option(help="Added to the model id")] = None,
     max_tokens: Annotated[int, typer.Option(min=256)] = DEFAULT_MAX_TOKENS,
     as_json: JsonOption = False,
+    local: Annotated[
+        bool, typer.Option("--local", help="LoRA on your own hardware; see docs/tone.md")
+    ] = False,
+    base_model: Annotated[
+        Path | None, typer.Option(help="--local: folder of a chat model (never downloaded)")
+    ] = None,
+    output: Annotated[Path, typer.Option(help="--local: folder for the adapter")] = ADAPTER,
+    lora_rank: Annotated[int, typer.Option(min=1, max=256, help="--local")] = LOCAL.lora_rank,
+    lora_alpha: Annotated[int, typer.Option(min=1, help="--local")] = LOCAL.lora_alpha,
+    lora_dropout: Annotated[float, typer.Option(min=0, max=0.9, help="--local")] = (
+        LOCAL.lora_dropout
+    ),
+    target_modules: Annotated[
+        str, typer.Option(help="--local: all-linear, or names such as q_proj,v_proj")
+    ] = LOCAL.target_modules,
+    learning_rate: Annotated[float, typer.Option(min=0, help="--local")] = LOCAL.learning_rate,
+    batch_size: Annotated[int, typer.Option(min=1, help="--local")] = LOCAL.batch_size,
+    max_length: Annotated[
+        int, typer.Option(min=16, help="--local: tokens per example")
+    ] = LOCAL.max_length,
+    seed: Annotated[int, typer.Option(help="--local: initial weights, data order")] = LOCAL.seed,
+    checkpoint_every: Annotated[int, typer.Option(min=1, help="--local: steps")] = 50,
+    device: Annotated[str | None, typer.Option(help="--local: cpu, cuda (default: auto)")] = None,
+    restart: Annotated[
+        bool, typer.Option("--restart", help="--local: ignore checkpoints, train again")
+    ] = False,
+) -> None:
+    """Fine-tune the tone model: a hosted job (default), or LoRA locally with --local."""
+    if local:
+        if base_model is None:
+            _fail("--local needs --base-model DIR, a local folder holding a chat model")
+        hyperparameters = Hyperparameters(
+            epochs=epochs or LOCAL.epochs,
+            lora_rank=lora_rank,
+            lora_alpha=lora_alpha,
+            lora_dropout=lora_dropout,
+            learning_rate=learning_rate,
+            batch_size=batch_size,
+            max_length=max_length,
+            seed=seed,
+            target_modules=target_modules,
+        )
+        train_local(
+            base_model,
+            data,
+            output,
+            hyperparameters,
+            checkpoint_every=checkpoint_every,
+            device=device,
+            restart=restart,
+            as_json=as_json,
+        )
+        return
+    if base_model is not None:
+        _fail("--base-model is for --local training; a hosted job takes --base MODEL")
+    _train_hosted(data, base, epochs, suffix, max_tokens, as_json)
+
+
+def _train_hosted(
+    data: Path, base: str, epochs: int | None, suffix: str | None, max_tokens: int, as_json: bool
 ) -> None:
     """Check and upload the dataset, start a fine-tuning job and print its id."""
     settings = _settings()
@@ -142,8 +209,14 @@ def train(
 def status(
     job_id: Annotated[str | None, typer.Argument(help="Default: the most recent job")] = None,
     as_json: JsonOption = False,
+    local: Annotated[
+        Path | None, typer.Option("--local", help="The --output folder of a local run")
+    ] = None,
 ) -> None:
-    """A fine-tuning job's state, trained tokens and events; the model id once it succeeded."""
+    """A fine-tuning job's state, trained tokens and events; or a local run's (--local DIR)."""
+    if local is not None:
+        status_local(local, as_json)
+        return
     settings = _settings()
     tuner = _guarded(lambda: FineTuner(settings))
     job = _run(tuner.status(job_id))
@@ -159,17 +232,22 @@ def status(
 def evaluate_command(
     data: Annotated[Path, typer.Option(help="Held-out examples")] = DATA / "validation.jsonl",
     model: Annotated[str | None, typer.Option(help="Default: DESKMATE_TONE_MODEL")] = None,
+    against: Annotated[
+        str | None, typer.Option(help="A second tone model, compared side by side")
+    ] = None,
+    against_base_url: Annotated[
+        str | None, typer.Option(help="The second model's endpoint (default: OPENAI_BASE_URL)")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Run held-out examples through draft -> phrase; report fact-guard passes, length change."""
+    """Held-out examples through draft -> phrase: fact-guard passes, length change, style kept."""
     settings = _settings()
     tone_model = model or settings.tone_model
     if not tone_model:
         _fail("no tone model to evaluate; pass --model or set DESKMATE_TONE_MODEL")
-    settings = settings.model_copy(update={"tone_model": tone_model, "tone_mode": "rewrite"})
-    phraser = _guarded(lambda: Phraser.from_settings(settings))
-    if phraser is None:
-        _fail("no tone model to evaluate; pass --model or set DESKMATE_TONE_MODEL")
+    models = [(tone_model, _phraser(settings, tone_model, None))]
+    if against:
+        models.append((against, _phraser(settings, against, against_base_url)))
     if not data.exists():
         _fail(f"no {data}; run `deskmate tone dataset` first")
     checked = check_file(data)
@@ -177,11 +255,36 @@ def evaluate_command(
         _print_problems(list(checked.problems))
         _fail(f"{len(checked.problems)} problem(s) in {data}")
     examples = [(f"{data.name}:{n}", m) for n, m in enumerate(checked.examples, start=1)]
-    report = _run(evaluate(examples, phraser, ChatModel(settings)))
+    style = _guarded(lambda: HouseStyle.load(settings.tone_file))
+    reports = _run(_evaluate_all(examples, models, ChatModel(settings), style))
     if as_json:
-        typer.echo(json.dumps(_eval_json(report, tone_model)))
+        shown = comparison_json(reports) if against else eval_json(reports[0][1], tone_model)
+        typer.echo(json.dumps(shown))
+    elif against:
+        print_comparison(console, reports)
     else:
-        _print_eval(report, tone_model)
+        print_eval(console, reports[0][1], tone_model)
+
+
+def _phraser(settings: Settings, model: str, base_url: str | None) -> Phraser:
+    update: dict[str, Any] = {"tone_model": model, "tone_mode": "rewrite"}
+    if base_url:
+        update["openai_base_url"] = base_url
+    phraser = _guarded(lambda: Phraser.from_settings(settings.model_copy(update=update)))
+    if phraser is None:
+        _fail("no tone model to evaluate; pass --model or set DESKMATE_TONE_MODEL")
+    return phraser
+
+
+async def _evaluate_all(
+    examples: Sequence[tuple[str, Messages]],
+    models: Sequence[tuple[str, Phraser]],
+    drafter: ChatModel,
+    style: HouseStyle,
+) -> list[tuple[str, EvalReport]]:
+    """Each model's report over the same drafts (the chat model drafts each example once)."""
+    drafts, skipped = await prepare(examples, drafter)
+    return [(name, await score(drafts, skipped, phraser, style)) for name, phraser in models]
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -275,28 +378,3 @@ def _print_job(job: Job) -> None:
         console.print(f"Use it: DESKMATE_TONE_MODEL={escape(job.fine_tuned_model)}")
     elif not job.done:
         console.print(f"Still {job.status}; check again with: deskmate tone status {job.id}")
-
-
-def _eval_json(report: EvalReport, model: str) -> dict[str, Any]:
-    return {
-        "model": model,
-        "examples": len(report.cases),
-        "passed": report.passed,
-        "pass_rate": round(report.pass_rate, 4),
-        "length_change": round(report.length_change, 4),
-        "failures": [{"where": c.where, "detail": c.detail} for c in report.cases if not c.passed],
-        "skipped": list(report.skipped),
-    }
-
-
-def _print_eval(report: EvalReport, model: str) -> None:
-    console.print(f"Evaluated {len(report.cases)} held-out examples with {escape(model)}")
-    console.print(
-        f"Fact guard: {report.passed}/{len(report.cases)} passed ({report.pass_rate:.0%})"
-    )
-    console.print(f"Length change: {report.length_change:+.0%} on average (phrased vs draft)")
-    for case in report.cases:
-        if not case.passed:
-            console.print(f"  [red]✗[/] {case.where}: {escape(case.detail)}")
-    for skipped in report.skipped:
-        console.print(f"  [dim]– skipped {escape(skipped)}[/]")

@@ -1,8 +1,10 @@
 """`deskmate tone eval`: held-out examples through draft -> phrase, scored by the fact guard.
 
 Rewrite examples already hold their draft; question + context examples are drafted by the chat
-model first, as at answer time. The report gives the fact guard's pass rate and how much longer
-or shorter the tone model's phrasing is than the draft.
+model first, as at answer time, once, so that two tone models compared side by side phrase the
+very same drafts. The report gives the fact guard's pass rate, how much longer or shorter the
+tone model's phrasing is than the draft, and how many phrasings already keep the house style
+(tone.yaml's glossary, banned phrases, emoji and length rules would change nothing).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from bot.prompts import ANSWER_SYSTEM, NO_ANSWER
 from bot.tone.phraser import Phraser, TextModel
 from bot.tone.prompts import DIRECT_SYSTEM, TONE_SYSTEM, from_rewrite_user_message
+from bot.tone.style import HouseStyle
 from bot.tone.validation import Messages
 
 
@@ -23,6 +26,7 @@ class EvalCase:
     draft_chars: int
     phrased_chars: int
     detail: str
+    style_kept: bool = True
 
 
 @dataclass(frozen=True)
@@ -46,23 +50,62 @@ class EvalReport:
             return 0.0
         return sum(c.phrased_chars / c.draft_chars - 1 for c in sized) / len(sized)
 
+    @property
+    def style_kept(self) -> int:
+        return sum(1 for c in self.cases if c.style_kept)
+
+
+@dataclass(frozen=True)
+class Draft:
+    where: str
+    question: str
+    text: str
+
 
 async def evaluate(
-    examples: Sequence[tuple[str, Messages]], phraser: Phraser, drafter: TextModel | None
+    examples: Sequence[tuple[str, Messages]],
+    phraser: Phraser,
+    drafter: TextModel | None,
+    style: HouseStyle | None = None,
 ) -> EvalReport:
     """Phrase each (where, messages) example's draft and check it with the fact guard."""
-    cases, skipped = [], []
+    drafts, skipped = await prepare(examples, drafter)
+    return await score(drafts, skipped, phraser, style)
+
+
+async def prepare(
+    examples: Sequence[tuple[str, Messages]], drafter: TextModel | None
+) -> tuple[list[Draft], tuple[str, ...]]:
+    """The draft of each example, and why each one that has none was skipped."""
+    drafts, skipped = [], []
     for where, messages in examples:
         task = await _draft(messages, drafter)
         if isinstance(task, str):
             skipped.append(f"{where}: {task}")
-            continue
-        question, draft = task
-        phrasing = await phraser.rewrite(question, draft)
+        else:
+            drafts.append(Draft(where, *task))
+    return drafts, tuple(skipped)
+
+
+async def score(
+    drafts: Sequence[Draft],
+    skipped: tuple[str, ...],
+    phraser: Phraser,
+    style: HouseStyle | None = None,
+) -> EvalReport:
+    """One tone model's phrasing of each draft, checked by the fact guard and the house style."""
+    body_rules = (style or HouseStyle()).model_copy(update={"greeting": "", "sign_off": ""})
+    cases = []
+    for draft in drafts:
+        phrasing = await phraser.rewrite(draft.question, draft.text)
         kept = phrasing.phrased or not phrasing.check.ok
         detail = phrasing.check.describe() if kept else f"no phrasing ({phrasing.reason})"
-        cases.append(EvalCase(where, phrasing.phrased, len(draft), len(phrasing.candidate), detail))
-    return EvalReport(tuple(cases), tuple(skipped))
+        candidate = phrasing.candidate.strip()
+        styled = bool(candidate) and body_rules.apply(candidate) == candidate
+        cases.append(
+            EvalCase(draft.where, phrasing.phrased, len(draft.text), len(candidate), detail, styled)
+        )
+    return EvalReport(tuple(cases), skipped)
 
 
 async def _draft(messages: Messages, drafter: TextModel | None) -> tuple[str, str] | str:
