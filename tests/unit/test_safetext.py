@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from indexer.records import LoadedDocument, Section
-from indexer.safetext import safe_document, safe_text
+from indexer.safetext import MAX_HEADING_CHARS, safe_document, safe_text
 
 
 def test_nul_and_control_characters_become_spaces_and_line_breaks_stay() -> None:
@@ -37,3 +37,13 @@ def test_every_string_of_a_document_is_made_safe() -> None:
         "https://example.com/ ",
     )
     assert safe.sections == (Section("Line one", ("Head\ufffding",), page=2),)
+
+
+def test_a_title_or_heading_from_a_huge_single_line_is_cut() -> None:
+    line = "word " * 400_000  # a 2 MB "# heading" line: every chunk would repeat it
+    document = LoadedDocument("kb", "huge.md", line, (Section("Body.", (line,)),))
+
+    safe = safe_document(document)
+
+    assert len(safe.title) == len(safe.sections[0].headings[0]) == MAX_HEADING_CHARS
+    assert safe.title.endswith("…")
