@@ -21,9 +21,10 @@ from typer.testing import CliRunner, Result
 
 from adapters.cli import app
 from bot.tone.dataset import build_dataset, write_dataset
-from bot.tone.local.chat_data import IGNORE, Tokenized, batches, tokenize
+from bot.tone.local.chat_data import IGNORE, Tokenized, batches, tokenize, tokenize_all
 from bot.tone.local.manifest import Hyperparameters, LocalTrainingError, read_record
-from bot.tone.local.trainer import Interrupted, LocalRun, LoraTrainer
+from bot.tone.local.trainer import Interrupted, LocalRun, LoraTrainer, read_examples
+from bot.tone.validation import Problem
 from tests.conftest import EXAMPLES
 from tests.tiny_lm import build_tiny_chat_model, dataset_texts
 
@@ -220,6 +221,40 @@ def test_the_saved_adapter_reloads_and_gives_the_same_logits(
         base_logits = plain.eval()(batch.input_ids, batch.attention_mask).logits
     assert torch.allclose(trained_logits, reloaded_logits, atol=1e-5)
     assert not torch.allclose(trained_logits, base_logits, atol=1e-2)
+
+
+def test_a_template_that_refuses_the_conversation_or_an_example_too_long_is_named(
+    base_model: Path, dataset: Path
+) -> None:
+    tokenizer = AutoTokenizer.from_pretrained(base_model)
+    long_one = [("train.jsonl:1", [{"role": "user", "content": "Hi"}, _reply("x " * 900)])]
+
+    with pytest.raises(
+        LocalTrainingError, match=r"train.jsonl:1: [\d,]+ tokens, over --max-length 64"
+    ):
+        tokenize_all(tokenizer, long_one, max_length=64)
+    tokenizer.chat_template = "{{ raise_exception('System role not supported') }}"
+    refused = tokenize(tokenizer, [{"role": "system", "content": "x"}, _reply("y")], "ex:1")
+    assert refused == Problem(
+        "ex:1", "the base model's chat template refuses it: System role not supported"
+    )
+
+
+def test_without_validation_jsonl_a_seeded_fifth_of_the_training_file_is_held_out(
+    dataset: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "train.jsonl").write_bytes((dataset / "train.jsonl").read_bytes())
+
+    train, held_out, source = read_examples(tmp_path, seed=7)
+
+    assert (len(train), len(held_out)) == (10, 2)
+    assert source == "train.jsonl (2 held out, seed 7)"
+    assert not {w for w, _ in train} & {w for w, _ in held_out}
+    assert read_examples(tmp_path, seed=7)[1] == held_out
+
+
+def _reply(text: str) -> dict[str, str]:
+    return {"role": "assistant", "content": text}
 
 
 # --- checkpoints --------------------------------------------------------------------------
