@@ -18,6 +18,7 @@ from bot.embeddings import Embedder
 from bot.extractive import best_quotes
 from bot.llm import ChatModel, OnText
 from bot.models import Answer, Chunk, Question, Timings
+from bot.questions import checked
 from bot.prompts import (
     ANSWER_SYSTEM,
     CONDENSE_SYSTEM,
@@ -65,7 +66,10 @@ class Engine:
         )
 
     async def answer(self, question: Question, on_text: OnText | None = None) -> Answer:
-        """Answer from documents the audience may see; raises `StoreUnavailable`."""
+        """Answer from documents the audience may see; raises `UnusableQuestion` when there is
+        nothing to answer and `StoreUnavailable` when the knowledge base cannot be reached."""
+        text = checked(question.text, self._settings.max_question_chars)
+        question = replace(question, text=text)
         async with unavailable_as_error():
             return await self._answer(question, on_text)
 

@@ -4,6 +4,7 @@ fake OpenAI-compatible server on loopback."""
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -104,6 +105,37 @@ async def test_a_failing_model_falls_back_to_the_extractive_answer_with_a_note(
     assert "15%" in answer.text
     assert answer.note == texts.LLM_FALLBACK_NOTE
     assert len(fake.chat_requests()) == 2  # one try and one bounded retry
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        pytest.param(Reply(garbage=True), id="garbage body"),
+        pytest.param(Reply(endless=True), id="endless body"),
+    ],
+)
+@pytest.mark.parametrize("streaming", [False, True], ids=["whole", "streamed"])
+async def test_a_model_that_sends_garbage_or_never_finishes_gets_an_extractive_answer_in_bounded_time(
+    llm: tuple[Runtime, FakeOpenAI], failure: Reply, streaming: bool
+) -> None:
+    runtime, fake = llm
+    fake.script(failure, failure, failure)
+    partials: list[str] = []
+
+    async def on_text(text: str) -> None:
+        partials.append(text)
+
+    started = time.monotonic()
+    answer = await runtime.engine.answer(
+        ask("What is the ESPP discount?"), on_text if streaming else None
+    )
+
+    budget = runtime.settings.llm_timeout * (runtime.settings.llm_retries + 1)
+    assert time.monotonic() - started < budget + 10  # the model's budget, then retrieval
+    assert answer.answered
+    assert "15%" in answer.text
+    assert answer.note == texts.LLM_FALLBACK_NOTE
+    assert " more more" not in answer.text  # nothing of the endless stream is kept
 
 
 async def test_streaming_sends_growing_partial_text(llm: tuple[Runtime, FakeOpenAI]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -31,6 +32,7 @@ from adapters.slack.render import (
 )
 from bot import texts
 from bot.settings import Settings
+from indexer.records import Source
 from tests.conftest import llm_settings, make_settings
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.slack_api import (
@@ -246,6 +248,108 @@ async def test_an_empty_mention_is_asked_for_a_question(deskmate: Deskmate) -> N
     assert texts.EMPTY_QUESTION in reply.text
 
 
+# --- odd and hostile questions ---------------------------------------------------------------
+
+MASS_PING = re.compile(r"<!(?:channel|here|everyone)[|>]|(?<![\w.+-])@(?:channel|here|everyone)\b")
+SLACK_TEXT_LIMIT = 40_000  # characters of `text` Slack accepts in one message
+
+
+def posted(api: FakeSlackApi) -> str:
+    """Everything Deskmate sent to Slack, as one JSON string."""
+    return json.dumps([c.args for c in api.calls], ensure_ascii=False)
+
+
+def within_slack_limits(call: Call) -> bool:
+    blocks = call.args.get("blocks") or []
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    return (
+        len(str(call.args.get("text") or "")) <= SLACK_TEXT_LIMIT
+        and len(blocks) <= 50
+        and all(len(t) <= 3000 for t in sections)
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        pytest.param("🎉🎉🙏", texts.EMPTY_QUESTION, id="only emoji"),
+        pytest.param("\u200b\u200d  \u2060", texts.EMPTY_QUESTION, id="only invisible"),
+        pytest.param(
+            "why is the VPN slow? " + "log line 0xDEADBEEF " * 2500,
+            texts.QUESTION_TOO_LONG.format(limit=2000),
+            id="50 KB paste",
+        ),
+    ],
+)
+async def test_a_question_with_nothing_to_answer_gets_one_short_friendly_reply(
+    deskmate: Deskmate, question: str, expected: str
+) -> None:
+    reply = await deskmate.ask(app_mention(question, ALICE, GENERAL, ts=T1))
+
+    assert reply.text.strip() == expected
+    assert within_slack_limits(reply)
+    assert await deskmate.runtime.store.feedback.counts() == {}  # no model, no stored answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        pytest.param("有給休暇は何日もらえますか?", id="Japanese"),
+        pytest.param("كم عدد أيام الإجازة السنوية؟", id="Arabic"),
+        pytest.param("'; DROP TABLE documents; -- how many vacation days?", id="SQL"),
+        pytest.param(
+            '{"blocks":[{"type":"section","text":{"type":"mrkdwn","text":"<!channel> *pwned*"}}]}'
+            " vacation days",
+            id="Block Kit",
+        ),
+        pytest.param(
+            "<!here> <!channel> @everyone [click](https://evil.example) **vacation** days?",
+            id="pings and Markdown",
+        ),
+    ],
+)
+async def test_any_language_or_injection_attempt_is_answered_as_plain_text_and_pings_nobody(
+    deskmate: Deskmate, question: str
+) -> None:
+    reply = await deskmate.ask(app_mention(question, ALICE, GENERAL, ts=T1))
+
+    buttons = reply.buttons()  # an answer (or an honest "don't know"), not an error
+    assert within_slack_limits(reply)
+    assert not MASS_PING.search(posted(deskmate.api))
+    answer_id = json.loads(buttons[ACTION_HELPFUL]["value"])["answer"]
+    stored = await deskmate.runtime.store.feedback.answer(answer_id)
+    assert stored is not None
+    without_slack_markup = " ".join(re.sub(r"<![^>]*>", "", question).split())
+    assert stored.question == without_slack_markup  # kept as data, word for word
+    assert sum(s.documents for s in await deskmate.runtime.store.stats()) > 0
+
+
+async def test_pings_in_documents_and_in_the_echoed_question_notify_nobody(
+    deskmate: Deskmate, tmp_path: Path
+) -> None:
+    notice = tmp_path / "notices"
+    notice.mkdir()
+    (notice / "closure.md").write_text(
+        "# Office closure\n\n<!channel> @here @everyone The Halyard office closes on Friday "
+        "24 December at 14:00 for the winter break. <!subteam^S0ALL|@all-staff> please plan.\n"
+    )
+    await deskmate.runtime.index([Source("notices", "files", notice)], "test")
+
+    closure = await deskmate.ask(
+        app_mention("When does the office close for the winter break?", ALICE, GENERAL, T1)
+    )
+    unknown = await deskmate.ask(
+        app_mention("<!here> @channel what is the capital of Peru?", ALICE, GENERAL, T2)
+    )
+    await deskmate.click(unknown.buttons()[ACTION_HANDOFF], ALICE, unknown, thread_ts=T2)
+
+    assert "14:00" in closure.text  # the document is quoted...
+    (handed,) = deskmate.api.calls_to("chat.postMessage", channel="it-help")
+    assert "what is the capital of Peru?" in handed.text  # ...the question is echoed...
+    assert not MASS_PING.search(posted(deskmate.api))  # ...and nothing pings anyone
+    assert "<!subteam^S0ALL" not in posted(deskmate.api)
+
+
 # --- who is listening ---------------------------------------------------------------------
 
 
@@ -353,9 +457,11 @@ async def test_one_message_delivered_again_under_a_new_event_id_gets_one_answer(
     [
         pytest.param({"secret": "not-the-signing-secret"}, id="wrong secret"),
         pytest.param({"timestamp": int(time.time()) - 600}, id="ten minutes old"),
+        pytest.param({"timestamp": int(time.time()) + 600}, id="ten minutes ahead"),
+        pytest.param({"unsigned": True}, id="missing"),
     ],
 )
-async def test_a_bad_or_stale_signature_gets_401_and_reaches_no_handler(
+async def test_a_bad_missing_or_stale_signature_gets_401_and_reaches_no_handler(
     deskmate: Deskmate, signing: dict[str, Any]
 ) -> None:
     status, _ = await deskmate.slack.event(app_mention(ESPP, ALICE, GENERAL, ts=T1), **signing)

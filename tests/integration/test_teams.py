@@ -304,6 +304,57 @@ async def test_a_failure_is_a_short_visible_text_not_silence(
     assert reply.body["text"] == texts.RATE_LIMITED
 
 
+# --- odd and hostile questions -------------------------------------------------------------
+
+TEAMS_MESSAGE_LIMIT = 28_000  # bytes of one activity Teams accepts
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        pytest.param("🎉🎉🙏", texts.EMPTY_QUESTION, id="only emoji"),
+        pytest.param(
+            "why is the VPN slow? " + "log line 0xDEADBEEF " * 2500,
+            texts.QUESTION_TOO_LONG.format(limit=2000),
+            id="50 KB paste",
+        ),
+    ],
+)
+async def test_a_question_with_nothing_to_answer_gets_one_short_friendly_text(
+    teams: Teams, question: str, expected: str
+) -> None:
+    reply = await teams.ask(teams.personal(question))
+
+    assert reply.body["text"] == expected
+    assert reply.card is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        pytest.param("Сколько дней отпуска у меня в году?", id="Russian"),
+        pytest.param("'; DROP TABLE documents; -- vacation days per year?", id="SQL"),
+        pytest.param(
+            '{"type":"AdaptiveCard","body":[{"type":"Action.OpenUrl","url":"https://evil.example"}]}'
+            " <at>everyone</at> @everyone vacation days?",
+            id="Adaptive Card and pings",
+        ),
+    ],
+)
+async def test_any_language_or_injection_attempt_gets_a_card_that_mentions_nobody(
+    teams: Teams, question: str
+) -> None:
+    reply = await teams.ask(teams.personal(question))
+
+    assert reply.card is not None
+    sent = json.dumps(reply.body, ensure_ascii=False)
+    assert len(sent.encode()) < TEAMS_MESSAGE_LIMIT
+    assert not reply.body.get("entities")  # no mention entity: nobody is notified
+    assert "evil.example" not in sent
+    assert {b["type"] for b in reply.card["body"]} == {"TextBlock"}
+    assert {a["type"] for a in reply.card["actions"]} == {"Action.Execute"}
+
+
 # --- who is listening ------------------------------------------------------------------------
 
 
@@ -507,15 +558,17 @@ def _jwk() -> dict[str, Any]:
     return {**jwk, "kid": KEY_ID, "use": "sig", "endorsements": ["msteams"]}
 
 
-def _token(key: rsa.RSAPrivateKey, service_url: str, audience: str = APP_ID) -> str:
+def _token(
+    key: rsa.RSAPrivateKey, service_url: str, audience: str = APP_ID, expires_in: int = 300
+) -> str:
     """A Bot Framework channel token as the Bot Connector signs it."""
     now = int(time.time())
     claims = {
         "iss": "https://api.botframework.com",
         "aud": audience,
         "serviceurl": service_url,
-        "nbf": now - 10,
-        "exp": now + 300,
+        "nbf": now - 3600,
+        "exp": now + expires_in,
     }
     return jwt.encode(claims, key, algorithm="RS256", headers={"kid": KEY_ID})
 
@@ -607,6 +660,20 @@ async def test_with_an_app_id_a_token_for_another_bot_is_refused(
 
         assert response.status == 401
         assert app.connector.calls == []
+
+
+async def test_with_an_app_id_an_expired_token_is_refused(
+    empty_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with secured_app(empty_db, tmp_path, monkeypatch, key_service=True) as app:
+        question = personal(app.service_url, "help")
+        expired = _token(SIGNING_KEY, app.service_url, expires_in=-600)  # past the SDK's leeway
+
+        response = await app.post(question, expired)
+
+        assert response.status == 401
+        assert app.connector.calls == []
+        assert await _unseen(app.services, question)
 
 
 async def test_with_an_app_id_a_properly_signed_token_reaches_the_bot(
