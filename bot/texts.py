@@ -11,6 +11,10 @@ EXTRACTIVE_INTRO = "Here is what the knowledge base says:"
 LLM_FALLBACK_NOTE = (
     "The AI model did not respond in time, so these are the most relevant passages instead."
 )
+REPLY_REJECTED_NOTE = (
+    "The AI model's answer did not pass our checks, so these are the most relevant passages "
+    "instead."
+)
 NOT_GROUNDED_NOTE = "This answer does not cite the knowledge base; please double-check it."
 PRIVATE_AVAILABLE = (
     "I may have a better answer from documents not everyone here can see. "

@@ -33,7 +33,11 @@ MAX_TITLE = 150
 FEEDBACK = "feedback"
 PRIVATE = "private"
 VERBS = {FEEDBACK: "deskmate.feedback", PRIVATE: "deskmate.private"}
-NOTES = {"not_grounded": texts.NOT_GROUNDED_NOTE, "llm_fallback": texts.LLM_FALLBACK_NOTE}
+NOTES = {
+    "not_grounded": texts.NOT_GROUNDED_NOTE,
+    "llm_fallback": texts.LLM_FALLBACK_NOTE,
+    "reply_rejected": texts.REPLY_REJECTED_NOTE,
+}
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _BULLET = re.compile(r"^\s*[-*•]\s+")

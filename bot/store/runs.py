@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -66,10 +66,9 @@ class RunStore:
             try:
                 yield
             finally:
-                try:
+                # when the connection is gone, the lock went with it
+                with suppress(psycopg.OperationalError):
                     await conn.execute("SELECT pg_advisory_unlock(%s)", (REINDEX_LOCK_KEY,))
-                except psycopg.OperationalError:
-                    pass  # the connection is gone, and the lock went with it
 
     async def locked(self) -> bool:
         """Whether some process holds the re-index lock right now."""

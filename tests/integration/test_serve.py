@@ -128,8 +128,8 @@ def _pages(folder: Path, count: int) -> Path:
     """`count` Markdown pages of the same shape, so each must end with as many chunks."""
     folder.mkdir()
     for i in range(count):
-        (folder / f"page-{i}.md").write_text(
-            f"# Page {i}\n\n" + f"Paragraph {i} of the policy. " * 200
+        (folder / f"page-{i:04d}.md").write_text(
+            f"# Page {i:04d}\n\n" + f"Paragraph {i:04d} of the policy. " * 200
         )
     return folder
 
@@ -373,26 +373,10 @@ async def _until_healthy(server: subprocess.Popen[str], port: int) -> None:
 
 
 async def test_sigterm_shuts_the_server_down_gracefully(empty_db: str, tmp_path: Path) -> None:
-    import socket
-    import urllib.request
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = _free_port()
     server = _cli(["serve", "--port", str(port)], empty_db, tmp_path)
 
-    def healthy() -> bool:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-                return bool(r.status == 200)
-        except OSError:
-            return False
-
-    deadline = time.monotonic() + 120
-    while not await asyncio.to_thread(healthy):
-        assert server.poll() is None, "serve exited before it was healthy"
-        assert time.monotonic() < deadline, "serve did not come up"
-        await asyncio.sleep(0.2)
+    await _until_healthy(server, port)
     server.send_signal(signal.SIGTERM)
     _, err = await asyncio.to_thread(server.communicate, timeout=60)
 

@@ -370,6 +370,39 @@ async def test_in_a_shared_channel_only_what_every_member_may_see_is_used_and_a_
     assert len(thread) == 1  # the private answer never feeds the shared thread's memory
 
 
+# the source, its file names and titles, and figures only it holds (Slack ts and Teams ids
+# start with 170000, so the band minimum of L4 is not one of them)
+RESTRICTED = ("hr-restricted", "salary-bands", "salary bands", "195000", "220000", "calibration")
+
+
+def restricted_in(text: str) -> list[str]:
+    return [marker for marker in RESTRICTED if marker in text.lower()]
+
+
+async def test_someone_outside_hr_never_sees_a_restricted_document_anywhere_in_slack(
+    deskmate: Deskmate,
+) -> None:
+    """The access matrix for Slack: a DM, a channel shared with an HR member, a follow-up in
+    its thread, 👎 and its modal, "Ask a human", "Answer me privately", `/deskmate ask` and
+    `/deskmate status`; everything Bob (not in HR) could see is checked."""
+    await deskmate.ask(direct_message(SALARY, BOB, "D0BOB", T1))
+    public = await deskmate.ask(app_mention(SALARY, HR_LEAD, MIXED, ts=T2))  # Bob listens
+    await deskmate.ask(app_mention("and the L4 band maximum?", BOB, MIXED, T3, thread_ts=T2))
+    buttons = public.buttons()
+    for action in (ACTION_NOT_HELPFUL, ACTION_HANDOFF, ACTION_PRIVATE):
+        await deskmate.click(buttons[action], BOB, public, thread_ts=T2)
+    await deskmate.command(f"ask {SALARY}", user=BOB, channel=MIXED)
+    await deskmate.command("status", user=BOB, channel=MIXED)
+    seen_by_bob = posted(deskmate.api)
+
+    hr_lead = await deskmate.ask(direct_message(SALARY, HR_LEAD, HR_DM, "1700000004.000400"))
+
+    assert deskmate.api.calls_to("views.open")  # every view was really reached
+    assert deskmate.api.calls_to("chat.postEphemeral", user=BOB)
+    assert restricted_in(seen_by_bob) == []
+    assert restricted_in(sources_of(hr_lead) + hr_lead.text)  # the check can fail
+
+
 async def test_in_a_channel_of_hr_members_restricted_documents_may_be_cited(
     deskmate: Deskmate,
 ) -> None:
@@ -507,14 +540,20 @@ async def test_slash_ask_where_deskmate_is_not_a_member_answers_through_the_resp
     assert "15% discount" in answer.text
 
 
-async def test_slash_status_shows_documents_sources_and_the_last_run(deskmate: Deskmate) -> None:
+async def test_slash_status_shows_the_sources_the_asker_may_see_and_the_last_run(
+    deskmate: Deskmate,
+) -> None:
     await deskmate.command("status")
+    await deskmate.command("status", user=HR_LEAD, channel=HR_ROOM)
 
     (status,) = deskmate.ephemerals(ALICE)
     assert "documents" in status.text
-    for source in ("eng-wiki", "hr", "hr-restricted"):
+    for source in ("eng-wiki", "hr"):
         assert f"`{source}`" in status.text
+    assert HR_ONLY not in status.text  # not even how many documents it holds
     assert "Last index run: succeeded" in status.text
+    (hr_status,) = deskmate.ephemerals(HR_LEAD)
+    assert f"`{HR_ONLY}`" in hr_status.text
 
 
 async def test_slash_help_lists_the_commands(deskmate: Deskmate) -> None:

@@ -398,6 +398,47 @@ async def test_answer_me_privately_answers_in_a_new_1_1_chat(teams: Teams) -> No
     assert "hr-restricted/" in _card_text(private)
 
 
+# the source, its file names and titles, and figures only it holds (Slack ts and Teams ids
+# start with 170000, so the band minimum of L4 is not one of them)
+RESTRICTED = ("hr-restricted", "salary-bands", "salary bands", "195000", "220000", "calibration")
+
+
+def _restricted_in(text: str) -> list[str]:
+    return [marker for marker in RESTRICTED if marker in text.lower()]
+
+
+async def test_someone_outside_hr_never_sees_a_restricted_document_anywhere_in_teams(
+    teams: Teams,
+) -> None:
+    """The access matrix for Teams: a 1:1 chat, a channel shared with an HR member, a
+    follow-up there, the private-answer offer pressed by Pat, feedback, `status`."""
+    await teams.ask(teams.personal(SALARY))
+    question = teams.channel(SALARY, sender=HR_LEAD)  # Pat is in the team
+    offer = await teams.ask(question)
+    follow_up = teams.activity(
+        question["conversation"],
+        PAT,
+        text=f"{MENTION} and the L4 maximum?",
+        entities=[_mention()],
+        channelData=question["channelData"],
+    )
+    await teams.ask(follow_up)
+    redrawn = []
+    for verb in ("deskmate.private", "deskmate.feedback"):
+        pressed = await teams.post(teams.press(question, _button(offer, verb), PAT))
+        assert pressed.status == 200
+        redrawn.append(await pressed.json())
+    await teams.connector.wait_for(lambda c: len(c.messages()) >= 4)  # the private answer too
+    await teams.ask(teams.channel("status"))
+    await teams.services.idle()
+    seen_by_pat = json.dumps([c.body for c in teams.connector.calls] + redrawn, ensure_ascii=False)
+
+    dana = await teams.ask(teams.personal(SALARY, sender=HR_LEAD))
+
+    assert _restricted_in(seen_by_pat) == []
+    assert _restricted_in(_card_text(dana))  # the check can fail
+
+
 async def test_a_group_chat_of_hr_members_may_hear_hr_documents(teams: Teams) -> None:
     reply = await teams.ask(teams.group_chat(SALARY, sender=HR_LEAD))
 
@@ -482,6 +523,7 @@ async def test_status_says_what_is_indexed(teams: Teams) -> None:
 
     assert "**eng-wiki**" in reply.body["text"]
     assert "**hr**" in reply.body["text"]
+    assert "hr-restricted" not in reply.body["text"]  # a channel: only what everyone may see
 
 
 async def test_reindex_is_refused_to_someone_who_is_not_an_admin(teams: Teams) -> None:
