@@ -67,17 +67,20 @@ class Load:
         results.bad_acks += not ok
 
     def _activity(self, i: int, text: str) -> dict[str, Any]:
-        user = f"29:load-{i}"
         return {
             "type": "message",
             "id": str(next(_IDS)),
             "channelId": "msteams",
             "serviceUrl": self._connector_url,
-            "from": {"id": user, "name": f"User {i}", "aadObjectId": f"load-{i}"},
+            "from": _member(i),
             "recipient": {"id": "28:deskmate", "name": "Deskmate"},
             "conversation": {"id": f"a:personal-{i}", "conversationType": "personal"},
             "text": text,
         }
+
+
+def _member(i: int) -> dict[str, str]:
+    return {"id": f"29:load-{i}", "name": f"User {i}", "aadObjectId": f"load-{i}"}
 
 
 def delivered(api: FakeSlackApi, connector: FakeBotConnector) -> tuple[int, int, int]:
@@ -136,7 +139,8 @@ def report(
 
 def main(n: int, c: int, llm_delay: float) -> None:
     fake_llm = FakeOpenAI(default=Reply("The answer is in the first passage [1].", delay=llm_delay))
-    connector = FakeBotConnector()
+    connector = FakeBotConnector(members={f"a:personal-{i}": [_member(i)] for i in range(n)})
+    connector.members |= {f"a:personal-{10_000 + i}": [_member(10_000 + i)] for i in range(20)}
     with (
         scratch_database() as (url, tmp),
         FakeSlackApi() as api,
