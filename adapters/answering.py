@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from adapters import metrics
 from bot import texts
 from bot.engine import Engine
-from bot.errors import StoreUnavailable
+from bot.errors import StoreUnavailable, UnusableQuestion
 from bot.llm import OnText
 from bot.models import Answer, Question
+from bot.questions import checked
 
 log = logging.getLogger(__name__)
 
@@ -55,15 +56,25 @@ class RateLimiter:
 
 
 class AnswerService:
-    def __init__(self, engine: Engine, rate_limit_per_minute: int, concurrency: int = 4) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        rate_limit_per_minute: int,
+        concurrency: int = 4,
+        max_question_chars: int = 2000,
+    ) -> None:
         self._engine = engine
+        self._max_chars = max_question_chars
         self._limiter = RateLimiter(rate_limit_per_minute)
         self._slots = asyncio.Semaphore(concurrency)
 
     async def ask(self, question: Question, platform: str, on_text: OnText | None = None) -> Reply:
         reference = uuid.uuid4().hex[:8]
-        if not question.text.strip():
-            return Reply(None, texts.EMPTY_QUESTION, reference)
+        try:
+            checked(question.text, self._max_chars)
+        except UnusableQuestion as unusable:
+            metrics.QUESTIONS.labels(platform, "unusable").inc()
+            return Reply(None, texts.unusable_question(unusable, self._max_chars), reference)
         if not self._limiter.allow(question.asker.user_id):
             metrics.QUESTIONS.labels(platform, "rate_limited").inc()
             return Reply(None, texts.RATE_LIMITED, reference)

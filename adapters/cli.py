@@ -27,7 +27,8 @@ from adapters.console import (
 from adapters.logs import configure_logging
 from adapters.runtime import Runtime, open_runtime
 from adapters.tone_cli import tone_app
-from bot.errors import DeskmateError, ReindexRunning
+from bot import texts
+from bot.errors import DeskmateError, ReindexRunning, UnusableQuestion
 from bot.evaluation import Summary
 from bot.models import EVERYONE, Answer, Asker, Question
 from bot.settings import Settings
@@ -140,7 +141,11 @@ def ask(
     async def job(runtime: Runtime) -> None:
         asker = Asker(user_id=user or "cli", email=user if user and "@" in user else None)
         groups = runtime.directory.groups_of(asker) if user else frozenset({EVERYONE})
-        answer = await runtime.engine.answer(Question(question, asker, groups, groups))
+        try:
+            answer = await runtime.engine.answer(Question(question, asker, groups, groups))
+        except UnusableQuestion as unusable:
+            err.print(texts.unusable_question(unusable, settings.max_question_chars))
+            raise typer.Exit(2) from None
         if as_json:
             console.print_json(json.dumps(answer_json(answer)))
         else:

@@ -8,7 +8,8 @@ LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32)
 
 QUESTIONS = Counter(
     "deskmate_questions_total",
-    "Questions handled, by platform and outcome (answered, unanswered, error, unavailable).",
+    "Questions handled, by platform and outcome "
+    "(answered, unanswered, unusable, rate_limited, error, unavailable).",
     ["platform", "outcome"],
 )
 RETRIEVE_SECONDS = Histogram(

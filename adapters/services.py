@@ -24,6 +24,7 @@ class Services:
             runtime.engine,
             runtime.settings.rate_limit_per_minute,
             runtime.settings.max_concurrent_answers,
+            runtime.settings.max_question_chars,
         )
         self.reindexer = Reindexer(runtime)
         self.accepting = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import warnings
 from pathlib import Path
@@ -119,8 +120,12 @@ def database_url(settings: Settings) -> str:
     return start_embedded(settings.db_dir)
 
 
+_PASSWORD_SETTING = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+)", re.IGNORECASE)
+
+
 def redact(url: str) -> str:
-    """A URL safe to log: the password is replaced."""
+    """A database URL or key=value conninfo safe to log: every password is replaced."""
+    url = _PASSWORD_SETTING.sub(r"\1***", url)
     if "@" not in url or "://" not in url:
         return url
     scheme, rest = url.split("://", 1)

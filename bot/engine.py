@@ -25,6 +25,8 @@ from bot.prompts import (
     answer_user_message,
     condense_user_message,
 )
+from bot.questions import checked
+from bot.reply_checks import may_be_repeating_instructions, problem_with
 from bot.retrieval import Retrieved, Retriever
 from bot.settings import Settings
 from bot.store import Store, unavailable_as_error
@@ -65,7 +67,10 @@ class Engine:
         )
 
     async def answer(self, question: Question, on_text: OnText | None = None) -> Answer:
-        """Answer from documents the audience may see; raises `StoreUnavailable`."""
+        """Answer from documents the audience may see; raises `UnusableQuestion` when there is
+        nothing to answer and `StoreUnavailable` when the knowledge base cannot be reached."""
+        text = checked(question.text, self._settings.max_question_chars)
+        question = replace(question, text=text)
         async with unavailable_as_error():
             return await self._answer(question, on_text)
 
@@ -128,6 +133,11 @@ class Engine:
             return replace(answer, note=texts.LLM_FALLBACK_NOTE)
         if reply.strip() == NO_ANSWER or not reply.strip():
             return self._dont_know(retrieved.chunks)
+        problem = problem_with(reply, answer_user_message(query, retrieved.chunks))
+        if problem is not None:
+            log.warning("the chat model's reply %s; answering extractively", problem)
+            answer = await self._extractive(query, retrieved)
+            return replace(answer, note=texts.REPLY_REJECTED_NOTE)
         return self._cited(reply, retrieved.chunks)
 
     async def _draft(
@@ -137,6 +147,7 @@ class Engine:
 
         A draft the tone model rewrites next is not streamed: users see only the final words."""
         user = answer_user_message(query, retrieved.chunks)
+        on_text = _unless_leaking(on_text) if on_text is not None else None
         if self._phraser is None:
             return await chat.complete(ANSWER_SYSTEM, user, on_text)
         if self._phraser.mode == "direct":
@@ -206,7 +217,7 @@ class Engine:
             and self._phraser.mode == "rewrite"
             and self._chat is not None
             and answer.answered
-            and answer.note != texts.LLM_FALLBACK_NOTE
+            and answer.note not in (texts.LLM_FALLBACK_NOTE, texts.REPLY_REJECTED_NOTE)
         ):
             phrasing = await self._phraser.rewrite(question.text, answer.text)
             answer = replace(answer, text=phrasing.text)
@@ -246,3 +257,16 @@ class Engine:
             await self._store.conversations.append(
                 question.conversation_id, question.text, answer.text
             )
+
+
+def _unless_leaking(on_text: OnText) -> OnText:
+    """Partial text is shown only while it does not repeat our instructions."""
+    leaked = False
+
+    async def forward(text: str) -> None:
+        nonlocal leaked
+        leaked = leaked or may_be_repeating_instructions(text)
+        if not leaked:
+            await on_text(text)
+
+    return forward

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     max_chunks_per_document: int = Field(3, ge=1, validation_alias=_env("DESKMATE_MAX_PER_DOC"))
     memory_turns: int = Field(6, ge=0, validation_alias=_env("DESKMATE_MEMORY_TURNS"))
     memory_ttl_hours: int = Field(72, ge=1, validation_alias=_env("DESKMATE_MEMORY_TTL_HOURS"))
+    max_question_chars: int = Field(
+        2000, ge=100, le=30_000, validation_alias=_env("DESKMATE_MAX_QUESTION_CHARS")
+    )
 
     # Indexing limits: each one is checked per file and a file over it is reported with why
     parse_workers: int = Field(2, ge=1, le=32, validation_alias=_env("DESKMATE_PARSE_WORKERS"))

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from bot.errors import UnusableQuestion
+
 DONT_KNOW = "I couldn't find an answer to that in the knowledge base."
 DONT_KNOW_CLOSEST = "The closest documents I found were:"
 DONT_KNOW_ASK = "You could ask {contacts}."
 EXTRACTIVE_INTRO = "Here is what the knowledge base says:"
 LLM_FALLBACK_NOTE = (
     "The AI model did not respond in time, so these are the most relevant passages instead."
+)
+REPLY_REJECTED_NOTE = (
+    "The AI model's answer did not pass our checks, so these are the most relevant passages "
+    "instead."
 )
 NOT_GROUNDED_NOTE = "This answer does not cite the knowledge base; please double-check it."
 PRIVATE_AVAILABLE = (
@@ -20,6 +26,10 @@ STORE_UNAVAILABLE = (
 ERROR = "Sorry, something went wrong while answering. (reference: {ref})"
 LOOKING_UP = "Looking that up…"
 EMPTY_QUESTION = "What would you like to know? Ask me a question about our policies or wiki."
+QUESTION_TOO_LONG = (
+    "That is more text than I can take as one question (at most {limit:,} characters). "
+    "Please ask it in a sentence or two."
+)
 RATE_LIMITED = "You're asking faster than I can keep up. Please wait a minute and try again."
 FEEDBACK_THANKS_UP = "Thanks for the feedback! 👍"
 FEEDBACK_THANKS_DOWN = "Thanks, noted. 👎 We'll use this to improve."
@@ -116,3 +126,10 @@ REINDEX_UNKNOWN_SOURCE = "I don't know the source(s) {unknown}. Known sources: {
 
 # --- Operations ---------------------------------------------------------------------------
 SCHEDULED_FAILURES = "The nightly re-index finished with failures. {summary}\n{failures}"
+
+
+def unusable_question(error: UnusableQuestion, limit: int) -> str:
+    """What to say when there is nothing to answer."""
+    if error.kind == "too_long":
+        return QUESTION_TOO_LONG.format(limit=limit)
+    return EMPTY_QUESTION

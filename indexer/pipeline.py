@@ -24,7 +24,7 @@ from psycopg_pool import PoolTimeout
 
 from bot.embeddings import Embedder
 from bot.errors import DeskmateError
-from bot.store import Store
+from bot.store import Store, unavailable_as_error
 from bot.store.documents import ChunkRow, DocumentRow
 from indexer.chunking import chunk_document
 from indexer.embedding import CachedEmbedder
@@ -116,8 +116,10 @@ class Indexer:
         self._limits = limits or Limits()
 
     async def run(self, sources: Sequence[Source], trigger: str) -> RunSummary:
-        """Index `sources` under the re-index lock, recording the run; raises `ReindexRunning`."""
-        async with self._store.runs.exclusive():
+        """Index `sources` under the re-index lock, recording the run; raises `ReindexRunning`,
+        and `StoreUnavailable` when the database goes away (the run is then recorded as failed,
+        at once or by the next run)."""
+        async with unavailable_as_error(), self._store.runs.exclusive():
             await self._store.runs.mark_abandoned()
             run_id = await self._store.runs.start(trigger, [s.name for s in sources])
             summary = RunSummary(run_id=run_id)

@@ -101,7 +101,8 @@ def register(app: AsyncApp, replies: Replies) -> None:
             )
             return
         if parsed.name == "status":
-            status = await _safely(_status(replies.services.runtime, command["command"]))
+            groups = await replies.members.groups_of(user)
+            status = await _safely(_status(replies.services.runtime, command["command"], groups))
             message = mrkdwn_message(status)
         elif parsed.name == "reindex" and user in admins:
             message = text_message(await _safely(_reindex(replies, user, parsed.argument.split())))
@@ -112,8 +113,10 @@ def register(app: AsyncApp, replies: Replies) -> None:
     app.command(re.compile(r"^/"))(ack=acknowledge, lazy=[replies.reporting(run)])
 
 
-async def _status(runtime: Runtime, command: str) -> str:
-    return status_text(await runtime.store.stats(), await runtime.store.runs.recent(1), command)
+async def _status(runtime: Runtime, command: str, groups: frozenset[str]) -> str:
+    """What the asker may know about: only sources of documents their groups may see."""
+    stats = await runtime.store.stats(groups)
+    return status_text(stats, await runtime.store.runs.recent(1), command)
 
 
 async def _reindex(replies: Replies, admin: str, only: list[str]) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot import texts
+from bot.mentions import without_mass_mentions
 from bot.models import Answer, Citation
 
 Block = dict[str, Any]
@@ -65,12 +66,17 @@ _BOLD_MARK = "\x01"
 
 
 def escape(text: str) -> str:
-    """The three characters Slack reserves for its own markup."""
+    """Text shown as it is written: the three characters Slack reserves for its markup
+    (`<!channel>` stays text) escaped, and `@here`-style words defused."""
+    return without_mass_mentions(_escape_markup(text))
+
+
+def _escape_markup(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _link(url: str, label: str) -> str:
-    safe_url = escape(url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C"))
+    safe_url = _escape_markup(url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C"))
     return f"<{safe_url}|{label.replace('|', '¦')}>" if label else f"<{safe_url}>"
 
 

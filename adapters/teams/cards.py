@@ -20,6 +20,7 @@ from botbuilder.schema import Activity
 
 from adapters.answering import Reply
 from bot import texts
+from bot.mentions import without_mass_mentions
 from bot.models import Answer, Citation
 from bot.store.feedback import StoredAnswer
 
@@ -32,7 +33,11 @@ MAX_TITLE = 150
 FEEDBACK = "feedback"
 PRIVATE = "private"
 VERBS = {FEEDBACK: "deskmate.feedback", PRIVATE: "deskmate.private"}
-NOTES = {"not_grounded": texts.NOT_GROUNDED_NOTE, "llm_fallback": texts.LLM_FALLBACK_NOTE}
+NOTES = {
+    "not_grounded": texts.NOT_GROUNDED_NOTE,
+    "llm_fallback": texts.LLM_FALLBACK_NOTE,
+    "reply_rejected": texts.REPLY_REJECTED_NOTE,
+}
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _BULLET = re.compile(r"^\s*[-*•]\s+")
@@ -123,7 +128,7 @@ def answer_card(view: AnswerView) -> dict[str, Any]:
 def _card(view: AnswerView, text: str, *, shortened: bool) -> dict[str, Any]:
     body: list[dict[str, Any]] = []
     if text:
-        body.append(_text_block(to_markdown(text)))
+        body.append(_text_block(without_mass_mentions(to_markdown(text))))
     if shortened:
         body.append(_text_block(texts.TEAMS_SHORTENED, isSubtle=True, size="Small"))
     if view.note:
@@ -184,7 +189,7 @@ def _action(title: str, kind: str, state: dict[str, Any]) -> dict[str, Any]:
 
 
 def _source_markdown(source: SourceLine) -> str:
-    title = source.title.replace("[", "(").replace("]", ")")
+    title = without_mass_mentions(source.title.replace("[", "(").replace("]", ")"))
     url = source.url or ""
     if url.startswith(("https://", "http://")):
         title = f"[{title}]({quote(url, safe=_URL_SAFE)})"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from botbuilder.core import TurnContext
 
 from adapters.services import Services
+from adapters.teams import questions
 from adapters.teams.proactive import Conversations
 from bot import texts
 from bot.models import EVERYONE
@@ -49,13 +50,19 @@ class Commands:
         if command.name == "help":
             text = texts.TEAMS_HELP
         elif command.name == "status":
-            text = await self.status()
+            text = await self.status(self._audience(context))
         else:
             text = await self.reindex(context, command.args)
         await context.send_activity(text)
 
-    async def status(self) -> str:
-        stats = await self._runtime.store.stats()
+    def _audience(self, context: TurnContext) -> frozenset[str]:
+        """Who reads the status: the asker in a 1:1 chat, anyone in a shared conversation."""
+        if not questions.is_personal(context.activity):
+            return frozenset({EVERYONE})
+        return self._runtime.directory.groups_of(questions.asker_of(context.activity, None))
+
+    async def status(self, audience: frozenset[str]) -> str:
+        stats = await self._runtime.store.stats(audience)
         if not stats:
             return texts.TEAMS_STATUS_EMPTY
         lines = [texts.TEAMS_STATUS_TITLE, ""]

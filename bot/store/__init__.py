@@ -55,12 +55,16 @@ class Store:
         self.conversations = ConversationStore(pool, settings.memory_ttl_hours)
         self.feedback = FeedbackStore(pool)
 
-    async def stats(self) -> list[SourceStats]:
+    async def stats(self, groups: frozenset[str] | None = None) -> list[SourceStats]:
+        """Documents and chunks per source; with `groups`, only of documents they may see
+        (what is shown in chat), else of all (operators)."""
         async with self.pool.connection() as conn:
             cur = await conn.execute(
                 "SELECT d.source, count(DISTINCT d.id), count(c.id), max(d.indexed_at) "
                 "FROM documents d LEFT JOIN chunks c ON c.document_id = d.id "
-                "GROUP BY d.source ORDER BY d.source"
+                "WHERE %(all)s OR d.audience && %(groups)s "
+                "GROUP BY d.source ORDER BY d.source",
+                {"all": groups is None, "groups": sorted(groups or ())},
             )
             return [SourceStats(*row) for row in await cur.fetchall()]
 

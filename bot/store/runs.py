@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from psycopg.types.json import Jsonb
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from bot.errors import ReindexRunning
 
@@ -36,9 +37,19 @@ class IndexRun:
         return (self.finished_at - self.started_at).total_seconds()
 
 
+@dataclass(frozen=True)
+class RunEnd:
+    """How a run ended, kept in memory when the database was gone at the time."""
+
+    status: str
+    counts: dict[str, Any]
+    errors: list[dict[str, str]]
+
+
 class RunStore:
     def __init__(self, pool: AsyncConnectionPool) -> None:
         self._pool = pool
+        self._unrecorded: dict[int, RunEnd] = {}
 
     @asynccontextmanager
     async def exclusive(self) -> AsyncIterator[None]:
@@ -55,7 +66,9 @@ class RunStore:
             try:
                 yield
             finally:
-                await conn.execute("SELECT pg_advisory_unlock(%s)", (REINDEX_LOCK_KEY,))
+                # when the connection is gone, the lock went with it
+                with suppress(psycopg.OperationalError):
+                    await conn.execute("SELECT pg_advisory_unlock(%s)", (REINDEX_LOCK_KEY,))
 
     async def locked(self) -> bool:
         """Whether some process holds the re-index lock right now."""
@@ -69,7 +82,12 @@ class RunStore:
             return bool(row and row[0])
 
     async def mark_abandoned(self) -> int:
-        """Runs left 'running' by a process that died; call while holding the lock."""
+        """Runs left 'running' by a process that died; call while holding the lock.
+
+        A run of this process that a database outage cut short is recorded as it ended
+        (failed) first: only runs nobody is left to explain are abandoned."""
+        for run_id, end in list(self._unrecorded.items()):
+            await self.finish(run_id, end.status, end.counts, end.errors)
         async with self._pool.connection() as conn:
             cur = await conn.execute(
                 "UPDATE index_runs SET status = 'abandoned', finished_at = now() "
@@ -89,12 +107,19 @@ class RunStore:
     async def finish(
         self, run_id: int, status: str, counts: dict[str, Any], errors: list[dict[str, str]]
     ) -> None:
-        async with self._pool.connection() as conn:
-            await conn.execute(
-                "UPDATE index_runs SET status = %s, counts = %s, errors = %s, "
-                "finished_at = now() WHERE id = %s",
-                (status, Jsonb(counts), Jsonb(errors), run_id),
-            )
+        """Record how the run ended; when the database is unreachable, remember it for the
+        next run of this process to record."""
+        try:
+            async with self._pool.connection() as conn:
+                await conn.execute(
+                    "UPDATE index_runs SET status = %s, counts = %s, errors = %s, "
+                    "finished_at = now() WHERE id = %s",
+                    (status, Jsonb(counts), Jsonb(errors), run_id),
+                )
+        except (psycopg.OperationalError, PoolTimeout):
+            self._unrecorded[run_id] = RunEnd(status, counts, errors)
+            raise
+        self._unrecorded.pop(run_id, None)
 
     async def recent(self, limit: int = 5) -> list[IndexRun]:
         async with self._pool.connection() as conn:

@@ -1,7 +1,9 @@
 """A fake OpenAI-compatible API for tests: the real `openai` client talks to it over HTTP.
 
 It records every request and answers chat completions from a script: each scripted reply is
-text (streamed when the client asks for a stream), an HTTP error status, or a delay.
+text (streamed when the client asks for a stream), an HTTP error status, a delay, a body that
+is not a completion at all (`garbage`), or a response that never ends (`endless`: a stream of
+words forever, or a body trickled a byte at a time, so no read timeout ever fires).
 """
 
 from __future__ import annotations
@@ -22,6 +24,12 @@ class Reply:
     text: str = ""
     status: int = 200
     delay: float = 0.0
+    garbage: bool = False
+    endless: bool = False
+
+
+GARBAGE = b"<html><body><h1>502 Bad Gateway</h1>upstream sent \x00\xff nonsense</body></html>"
+TRICKLE_S = 0.05
 
 
 @dataclass
@@ -59,6 +67,10 @@ class FakeOpenAI:
                 {"error": {"message": "scripted failure", "type": "server_error"}},
                 status=reply.status,
             )
+        if reply.garbage:
+            return web.Response(body=GARBAGE, content_type="text/html")
+        if reply.endless:
+            return await self._endless(request, body)
         if body.get("stream"):
             return await self._stream(request, body, reply.text)
         return web.json_response(_completion(body, reply.text))
@@ -89,6 +101,31 @@ class FakeOpenAI:
         await response.write(f"data: {json.dumps(done)}\n\ndata: [DONE]\n\n".encode())
         await response.write_eof()
         return response
+
+    async def _endless(self, request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
+        """Never finishes: words forever for a stream, else a JSON body a space at a time."""
+        streaming = bool(body.get("stream"))
+        kind = "text/event-stream" if streaming else "application/json"
+        response = web.StreamResponse(headers={"Content-Type": kind})
+        await response.prepare(request)
+        if not streaming:
+            await response.write(b'{"id": "chatcmpl-fake", ')
+        try:
+            while True:
+                if streaming:
+                    chunk = {
+                        "id": "chatcmpl-fake",
+                        "object": "chat.completion.chunk",
+                        "created": int(time.time()),
+                        "model": body.get("model", "fake"),
+                        "choices": [{"index": 0, "delta": {"content": " more"}}],
+                    }
+                    await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                else:
+                    await response.write(b" ")
+                await asyncio.sleep(TRICKLE_S)
+        except (ConnectionError, asyncio.CancelledError):
+            return response  # the client gave up, as it should
 
     async def _embeddings(self, request: web.Request) -> web.Response:
         body = await request.json()

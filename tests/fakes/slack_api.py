@@ -454,9 +454,11 @@ class SlackSender:
         *,
         secret: str | None = None,
         timestamp: int | None = None,
+        unsigned: bool = False,
     ) -> tuple[int, str]:
-        """Post `body` signed with the secret (or another `secret`, at another `timestamp`)."""
-        signed = signed_headers(body, secret or self._secret, timestamp)
+        """Post `body` signed with the secret (or another `secret`, at another `timestamp`,
+        or not signed at all)."""
+        signed = {} if unsigned else signed_headers(body, secret or self._secret, timestamp)
         all_headers = {"Content-Type": content_type, **signed, **(headers or {})}
         async with self._http.post(self._path, data=body, headers=all_headers) as response:
             return response.status, await response.text()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from aiohttp import ClientSession
 from aiohttp.test_utils import TestClient, TestServer
 from apscheduler.triggers.date import DateTrigger
 
@@ -123,6 +124,66 @@ async def test_a_database_outage_turns_readiness_red_and_recovers_without_restar
             assert not recovered.failed
 
 
+def _pages(folder: Path, count: int) -> Path:
+    """`count` Markdown pages of the same shape, so each must end with as many chunks."""
+    folder.mkdir()
+    for i in range(count):
+        (folder / f"page-{i:04d}.md").write_text(
+            f"# Page {i:04d}\n\n" + f"Paragraph {i:04d} of the policy. " * 200
+        )
+    return folder
+
+
+def _documents_and_chunk_counts(url: str) -> list[tuple[str, int]]:
+    """(path, chunks) of every stored document; [] until the schema exists."""
+    with psycopg.connect(url) as conn:
+        exists = conn.execute("SELECT to_regclass('documents') IS NOT NULL").fetchone()
+        if not exists or not exists[0]:
+            return []
+        rows = conn.execute(
+            "SELECT d.path, count(c.id) FROM documents d "
+            "LEFT JOIN chunks c ON c.document_id = d.id GROUP BY d.path"
+        ).fetchall()
+        return [(str(path), int(chunks)) for path, chunks in rows]
+
+
+def _consistent(documents: list[tuple[str, int]]) -> bool:
+    """Every document has all of its chunks: none is half-written or half-replaced."""
+    return len({chunks for _, chunks in documents}) <= 1 and all(n > 0 for _, n in documents)
+
+
+async def test_a_database_outage_during_a_run_fails_it_and_the_next_run_completes(
+    own_server: tuple[Path, str], tmp_path: Path
+) -> None:
+    from bot.errors import StoreUnavailable
+    from indexer.records import Source
+
+    pgdata, url = own_server
+    source = Source("big", "files", _pages(tmp_path / "big", 400))
+    settings = make_settings(url, tmp_path, embeddings="fake", db_pool_size=2)
+    async with open_runtime(settings) as runtime:
+        run = asyncio.create_task(runtime.index([source], "test"))
+
+        async def writing() -> bool:
+            return bool(await asyncio.to_thread(_documents_and_chunk_counts, url))
+
+        await _eventually(writing)
+        _pg_ctl(pgdata, "-m", "immediate", "stop")
+        _pg_ctl(pgdata, "-o", f"-h '' -k {pgdata}", "-l", str(pgdata / "log"), "start")
+        with pytest.raises(StoreUnavailable):
+            await run
+        cut_short = await asyncio.to_thread(_documents_and_chunk_counts, url)
+
+        summary = await runtime.index([source], "test")
+        runs = await runtime.store.runs.recent(2)
+
+    assert 0 < len(cut_short) < 400
+    assert _consistent(cut_short)
+    assert [r.status for r in runs] == ["succeeded", "failed"]
+    assert (summary.added + summary.unchanged, summary.failed) == (400, 0)
+    assert _consistent(await asyncio.to_thread(_documents_and_chunk_counts, url))
+
+
 # --- scheduler and the cluster-wide lock --------------------------------------------------
 
 
@@ -155,7 +216,9 @@ def test_a_bad_cron_expression_is_a_clear_configuration_error() -> None:
         cron_trigger("every night", "UTC")
 
 
-def _cli(args: list[str], url: str, tmp_path: Path) -> subprocess.Popen[str]:
+def _cli(
+    args: list[str], url: str, tmp_path: Path, extra: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp_path),
@@ -164,6 +227,7 @@ def _cli(args: list[str], url: str, tmp_path: Path) -> subprocess.Popen[str]:
         "DESKMATE_DATA_DIR": str(tmp_path / "data"),
         "DESKMATE_SOURCES": str(EXAMPLES / "sources.yaml"),
         "DESKMATE_EMBEDDINGS": "fake",
+        **(extra or {}),
     }
     return subprocess.Popen(
         [sys.executable, "-m", "adapters", *args],
@@ -227,14 +291,72 @@ async def test_a_run_killed_mid_way_is_marked_abandoned_and_the_next_run_complet
     assert summary.failed == 0
 
 
-async def test_sigterm_shuts_the_server_down_gracefully(empty_db: str, tmp_path: Path) -> None:
+async def test_serve_killed_during_a_reindex_leaves_a_consistent_store_and_the_next_run_works(
+    empty_db: str, tmp_path: Path
+) -> None:
+    from adapters.runtime import open_runtime as open_again
+    from tests.fakes.slack_api import (
+        BOT_TOKEN,
+        SIGNING_SECRET,
+        FakeSlackApi,
+        SlackSender,
+        slash_command,
+    )
+
+    big = _pages(tmp_path / "big", 400)
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(f"sources:\n  - name: big\n    kind: files\n    path: {big}\n")
+    port = _free_port()
+    with FakeSlackApi() as api:
+        extra = {
+            "DESKMATE_SOURCES": str(sources),
+            "DESKMATE_ADMINS": "U0ADMIN",
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": api.api_url,
+        }
+        server = _cli(["serve", "--port", str(port)], empty_db, tmp_path, extra)
+        try:
+            await _until_healthy(server, port)
+            async with ClientSession(f"http://127.0.0.1:{port}") as http:
+                fields = slash_command("reindex", "U0ADMIN", "C0ADMIN", api.response_url())
+                status, _ = await SlackSender(http).command(fields)
+            assert status == 200
+
+            async def writing() -> bool:
+                return bool(await asyncio.to_thread(_documents_and_chunk_counts, empty_db))
+
+            await _eventually(writing, timeout=120)
+        finally:
+            server.send_signal(signal.SIGKILL)
+            server.wait(10)
+    cut_short = await asyncio.to_thread(_documents_and_chunk_counts, empty_db)
+
+    settings = make_settings(empty_db, tmp_path, embeddings="fake", sources_file=sources)
+    async with open_again(settings) as runtime:
+        await build_app(runtime)[SERVICES].scheduled_reindex()
+        runs = await runtime.store.runs.recent(2)
+
+    assert 0 < len(cut_short) < 400
+    assert _consistent(cut_short)
+    assert [(r.trigger, r.status) for r in runs] == [
+        ("schedule", "succeeded"),
+        ("slack:U0ADMIN", "abandoned"),
+    ]
+    assert runs[0].counts["added"] + runs[0].counts["unchanged"] == 400
+    assert _consistent(await asyncio.to_thread(_documents_and_chunk_counts, empty_db))
+
+
+def _free_port() -> int:
     import socket
-    import urllib.request
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = _cli(["serve", "--port", str(port)], empty_db, tmp_path)
+        return int(probe.getsockname()[1])
+
+
+async def _until_healthy(server: subprocess.Popen[str], port: int) -> None:
+    import urllib.request
 
     def healthy() -> bool:
         try:
@@ -248,6 +370,13 @@ async def test_sigterm_shuts_the_server_down_gracefully(empty_db: str, tmp_path:
         assert server.poll() is None, "serve exited before it was healthy"
         assert time.monotonic() < deadline, "serve did not come up"
         await asyncio.sleep(0.2)
+
+
+async def test_sigterm_shuts_the_server_down_gracefully(empty_db: str, tmp_path: Path) -> None:
+    port = _free_port()
+    server = _cli(["serve", "--port", str(port)], empty_db, tmp_path)
+
+    await _until_healthy(server, port)
     server.send_signal(signal.SIGTERM)
     _, err = await asyncio.to_thread(server.communicate, timeout=60)
 

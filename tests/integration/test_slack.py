@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -31,6 +32,7 @@ from adapters.slack.render import (
 )
 from bot import texts
 from bot.settings import Settings
+from indexer.records import Source
 from tests.conftest import llm_settings, make_settings
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.slack_api import (
@@ -246,6 +248,108 @@ async def test_an_empty_mention_is_asked_for_a_question(deskmate: Deskmate) -> N
     assert texts.EMPTY_QUESTION in reply.text
 
 
+# --- odd and hostile questions ---------------------------------------------------------------
+
+MASS_PING = re.compile(r"<!(?:channel|here|everyone)[|>]|(?<![\w.+-])@(?:channel|here|everyone)\b")
+SLACK_TEXT_LIMIT = 40_000  # characters of `text` Slack accepts in one message
+
+
+def posted(api: FakeSlackApi) -> str:
+    """Everything Deskmate sent to Slack, as one JSON string."""
+    return json.dumps([c.args for c in api.calls], ensure_ascii=False)
+
+
+def within_slack_limits(call: Call) -> bool:
+    blocks = call.args.get("blocks") or []
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    return (
+        len(str(call.args.get("text") or "")) <= SLACK_TEXT_LIMIT
+        and len(blocks) <= 50
+        and all(len(t) <= 3000 for t in sections)
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        pytest.param("🎉🎉🙏", texts.EMPTY_QUESTION, id="only emoji"),
+        pytest.param("\u200b\u200d  \u2060", texts.EMPTY_QUESTION, id="only invisible"),
+        pytest.param(
+            "why is the VPN slow? " + "log line 0xDEADBEEF " * 2500,
+            texts.QUESTION_TOO_LONG.format(limit=2000),
+            id="50 KB paste",
+        ),
+    ],
+)
+async def test_a_question_with_nothing_to_answer_gets_one_short_friendly_reply(
+    deskmate: Deskmate, question: str, expected: str
+) -> None:
+    reply = await deskmate.ask(app_mention(question, ALICE, GENERAL, ts=T1))
+
+    assert reply.text.strip() == expected
+    assert within_slack_limits(reply)
+    assert await deskmate.runtime.store.feedback.counts() == {}  # no model, no stored answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        pytest.param("有給休暇は何日もらえますか?", id="Japanese"),
+        pytest.param("كم عدد أيام الإجازة السنوية؟", id="Arabic"),
+        pytest.param("'; DROP TABLE documents; -- how many vacation days?", id="SQL"),
+        pytest.param(
+            '{"blocks":[{"type":"section","text":{"type":"mrkdwn","text":"<!channel> *pwned*"}}]}'
+            " vacation days",
+            id="Block Kit",
+        ),
+        pytest.param(
+            "<!here> <!channel> @everyone [click](https://evil.example) **vacation** days?",
+            id="pings and Markdown",
+        ),
+    ],
+)
+async def test_any_language_or_injection_attempt_is_answered_as_plain_text_and_pings_nobody(
+    deskmate: Deskmate, question: str
+) -> None:
+    reply = await deskmate.ask(app_mention(question, ALICE, GENERAL, ts=T1))
+
+    buttons = reply.buttons()  # an answer (or an honest "don't know"), not an error
+    assert within_slack_limits(reply)
+    assert not MASS_PING.search(posted(deskmate.api))
+    answer_id = json.loads(buttons[ACTION_HELPFUL]["value"])["answer"]
+    stored = await deskmate.runtime.store.feedback.answer(answer_id)
+    assert stored is not None
+    without_slack_markup = " ".join(re.sub(r"<![^>]*>", "", question).split())
+    assert stored.question == without_slack_markup  # kept as data, word for word
+    assert sum(s.documents for s in await deskmate.runtime.store.stats()) > 0
+
+
+async def test_pings_in_documents_and_in_the_echoed_question_notify_nobody(
+    deskmate: Deskmate, tmp_path: Path
+) -> None:
+    notice = tmp_path / "notices"
+    notice.mkdir()
+    (notice / "closure.md").write_text(
+        "# Office closure\n\n<!channel> @here @everyone The Halyard office closes on Friday "
+        "24 December at 14:00 for the winter break. <!subteam^S0ALL|@all-staff> please plan.\n"
+    )
+    await deskmate.runtime.index([Source("notices", "files", notice)], "test")
+
+    closure = await deskmate.ask(
+        app_mention("When does the office close for the winter break?", ALICE, GENERAL, T1)
+    )
+    unknown = await deskmate.ask(
+        app_mention("<!here> @channel what is the capital of Peru?", ALICE, GENERAL, T2)
+    )
+    await deskmate.click(unknown.buttons()[ACTION_HANDOFF], ALICE, unknown, thread_ts=T2)
+
+    assert "14:00" in closure.text  # the document is quoted...
+    (handed,) = deskmate.api.calls_to("chat.postMessage", channel="it-help")
+    assert "what is the capital of Peru?" in handed.text  # ...the question is echoed...
+    assert not MASS_PING.search(posted(deskmate.api))  # ...and nothing pings anyone
+    assert "<!subteam^S0ALL" not in posted(deskmate.api)
+
+
 # --- who is listening ---------------------------------------------------------------------
 
 
@@ -264,6 +368,39 @@ async def test_in_a_shared_channel_only_what_every_member_may_see_is_used_and_a_
     assert HR_ONLY in sources_of(private)
     thread = await deskmate.runtime.store.conversations.recent(f"slack:{MIXED}:{T1}", 5)
     assert len(thread) == 1  # the private answer never feeds the shared thread's memory
+
+
+# the source, its file names and titles, and figures only it holds (Slack ts and Teams ids
+# start with 170000, so the band minimum of L4 is not one of them)
+RESTRICTED = ("hr-restricted", "salary-bands", "salary bands", "195000", "220000", "calibration")
+
+
+def restricted_in(text: str) -> list[str]:
+    return [marker for marker in RESTRICTED if marker in text.lower()]
+
+
+async def test_someone_outside_hr_never_sees_a_restricted_document_anywhere_in_slack(
+    deskmate: Deskmate,
+) -> None:
+    """The access matrix for Slack: a DM, a channel shared with an HR member, a follow-up in
+    its thread, 👎 and its modal, "Ask a human", "Answer me privately", `/deskmate ask` and
+    `/deskmate status`; everything Bob (not in HR) could see is checked."""
+    await deskmate.ask(direct_message(SALARY, BOB, "D0BOB", T1))
+    public = await deskmate.ask(app_mention(SALARY, HR_LEAD, MIXED, ts=T2))  # Bob listens
+    await deskmate.ask(app_mention("and the L4 band maximum?", BOB, MIXED, T3, thread_ts=T2))
+    buttons = public.buttons()
+    for action in (ACTION_NOT_HELPFUL, ACTION_HANDOFF, ACTION_PRIVATE):
+        await deskmate.click(buttons[action], BOB, public, thread_ts=T2)
+    await deskmate.command(f"ask {SALARY}", user=BOB, channel=MIXED)
+    await deskmate.command("status", user=BOB, channel=MIXED)
+    seen_by_bob = posted(deskmate.api)
+
+    hr_lead = await deskmate.ask(direct_message(SALARY, HR_LEAD, HR_DM, "1700000004.000400"))
+
+    assert deskmate.api.calls_to("views.open")  # every view was really reached
+    assert deskmate.api.calls_to("chat.postEphemeral", user=BOB)
+    assert restricted_in(seen_by_bob) == []
+    assert restricted_in(sources_of(hr_lead) + hr_lead.text)  # the check can fail
 
 
 async def test_in_a_channel_of_hr_members_restricted_documents_may_be_cited(
@@ -353,9 +490,11 @@ async def test_one_message_delivered_again_under_a_new_event_id_gets_one_answer(
     [
         pytest.param({"secret": "not-the-signing-secret"}, id="wrong secret"),
         pytest.param({"timestamp": int(time.time()) - 600}, id="ten minutes old"),
+        pytest.param({"timestamp": int(time.time()) + 600}, id="ten minutes ahead"),
+        pytest.param({"unsigned": True}, id="missing"),
     ],
 )
-async def test_a_bad_or_stale_signature_gets_401_and_reaches_no_handler(
+async def test_a_bad_missing_or_stale_signature_gets_401_and_reaches_no_handler(
     deskmate: Deskmate, signing: dict[str, Any]
 ) -> None:
     status, _ = await deskmate.slack.event(app_mention(ESPP, ALICE, GENERAL, ts=T1), **signing)
@@ -401,14 +540,20 @@ async def test_slash_ask_where_deskmate_is_not_a_member_answers_through_the_resp
     assert "15% discount" in answer.text
 
 
-async def test_slash_status_shows_documents_sources_and_the_last_run(deskmate: Deskmate) -> None:
+async def test_slash_status_shows_the_sources_the_asker_may_see_and_the_last_run(
+    deskmate: Deskmate,
+) -> None:
     await deskmate.command("status")
+    await deskmate.command("status", user=HR_LEAD, channel=HR_ROOM)
 
     (status,) = deskmate.ephemerals(ALICE)
     assert "documents" in status.text
-    for source in ("eng-wiki", "hr", "hr-restricted"):
+    for source in ("eng-wiki", "hr"):
         assert f"`{source}`" in status.text
+    assert HR_ONLY not in status.text  # not even how many documents it holds
     assert "Last index run: succeeded" in status.text
+    (hr_status,) = deskmate.ephemerals(HR_LEAD)
+    assert f"`{HR_ONLY}`" in hr_status.text
 
 
 async def test_slash_help_lists_the_commands(deskmate: Deskmate) -> None:

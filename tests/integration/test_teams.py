@@ -304,6 +304,57 @@ async def test_a_failure_is_a_short_visible_text_not_silence(
     assert reply.body["text"] == texts.RATE_LIMITED
 
 
+# --- odd and hostile questions -------------------------------------------------------------
+
+TEAMS_MESSAGE_LIMIT = 28_000  # bytes of one activity Teams accepts
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        pytest.param("🎉🎉🙏", texts.EMPTY_QUESTION, id="only emoji"),
+        pytest.param(
+            "why is the VPN slow? " + "log line 0xDEADBEEF " * 2500,
+            texts.QUESTION_TOO_LONG.format(limit=2000),
+            id="50 KB paste",
+        ),
+    ],
+)
+async def test_a_question_with_nothing_to_answer_gets_one_short_friendly_text(
+    teams: Teams, question: str, expected: str
+) -> None:
+    reply = await teams.ask(teams.personal(question))
+
+    assert reply.body["text"] == expected
+    assert reply.card is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        pytest.param("Сколько дней отпуска у меня в году?", id="Russian"),
+        pytest.param("'; DROP TABLE documents; -- vacation days per year?", id="SQL"),
+        pytest.param(
+            '{"type":"AdaptiveCard","body":[{"type":"Action.OpenUrl","url":"https://evil.example"}]}'
+            " <at>everyone</at> @everyone vacation days?",
+            id="Adaptive Card and pings",
+        ),
+    ],
+)
+async def test_any_language_or_injection_attempt_gets_a_card_that_mentions_nobody(
+    teams: Teams, question: str
+) -> None:
+    reply = await teams.ask(teams.personal(question))
+
+    assert reply.card is not None
+    sent = json.dumps(reply.body, ensure_ascii=False)
+    assert len(sent.encode()) < TEAMS_MESSAGE_LIMIT
+    assert not reply.body.get("entities")  # no mention entity: nobody is notified
+    assert "evil.example" not in sent
+    assert {b["type"] for b in reply.card["body"]} == {"TextBlock"}
+    assert {a["type"] for a in reply.card["actions"]} == {"Action.Execute"}
+
+
 # --- who is listening ------------------------------------------------------------------------
 
 
@@ -345,6 +396,47 @@ async def test_answer_me_privately_answers_in_a_new_1_1_chat(teams: Teams) -> No
     )
     private = next(m for m in teams.connector.messages() if m.path.startswith(in_private))
     assert "hr-restricted/" in _card_text(private)
+
+
+# the source, its file names and titles, and figures only it holds (Slack ts and Teams ids
+# start with 170000, so the band minimum of L4 is not one of them)
+RESTRICTED = ("hr-restricted", "salary-bands", "salary bands", "195000", "220000", "calibration")
+
+
+def _restricted_in(text: str) -> list[str]:
+    return [marker for marker in RESTRICTED if marker in text.lower()]
+
+
+async def test_someone_outside_hr_never_sees_a_restricted_document_anywhere_in_teams(
+    teams: Teams,
+) -> None:
+    """The access matrix for Teams: a 1:1 chat, a channel shared with an HR member, a
+    follow-up there, the private-answer offer pressed by Pat, feedback, `status`."""
+    await teams.ask(teams.personal(SALARY))
+    question = teams.channel(SALARY, sender=HR_LEAD)  # Pat is in the team
+    offer = await teams.ask(question)
+    follow_up = teams.activity(
+        question["conversation"],
+        PAT,
+        text=f"{MENTION} and the L4 maximum?",
+        entities=[_mention()],
+        channelData=question["channelData"],
+    )
+    await teams.ask(follow_up)
+    redrawn = []
+    for verb in ("deskmate.private", "deskmate.feedback"):
+        pressed = await teams.post(teams.press(question, _button(offer, verb), PAT))
+        assert pressed.status == 200
+        redrawn.append(await pressed.json())
+    await teams.connector.wait_for(lambda c: len(c.messages()) >= 4)  # the private answer too
+    await teams.ask(teams.channel("status"))
+    await teams.services.idle()
+    seen_by_pat = json.dumps([c.body for c in teams.connector.calls] + redrawn, ensure_ascii=False)
+
+    dana = await teams.ask(teams.personal(SALARY, sender=HR_LEAD))
+
+    assert _restricted_in(seen_by_pat) == []
+    assert _restricted_in(_card_text(dana))  # the check can fail
 
 
 async def test_a_group_chat_of_hr_members_may_hear_hr_documents(teams: Teams) -> None:
@@ -431,6 +523,7 @@ async def test_status_says_what_is_indexed(teams: Teams) -> None:
 
     assert "**eng-wiki**" in reply.body["text"]
     assert "**hr**" in reply.body["text"]
+    assert "hr-restricted" not in reply.body["text"]  # a channel: only what everyone may see
 
 
 async def test_reindex_is_refused_to_someone_who_is_not_an_admin(teams: Teams) -> None:
@@ -507,15 +600,17 @@ def _jwk() -> dict[str, Any]:
     return {**jwk, "kid": KEY_ID, "use": "sig", "endorsements": ["msteams"]}
 
 
-def _token(key: rsa.RSAPrivateKey, service_url: str, audience: str = APP_ID) -> str:
+def _token(
+    key: rsa.RSAPrivateKey, service_url: str, audience: str = APP_ID, expires_in: int = 300
+) -> str:
     """A Bot Framework channel token as the Bot Connector signs it."""
     now = int(time.time())
     claims = {
         "iss": "https://api.botframework.com",
         "aud": audience,
         "serviceurl": service_url,
-        "nbf": now - 10,
-        "exp": now + 300,
+        "nbf": now - 3600,
+        "exp": now + expires_in,
     }
     return jwt.encode(claims, key, algorithm="RS256", headers={"kid": KEY_ID})
 
@@ -607,6 +702,20 @@ async def test_with_an_app_id_a_token_for_another_bot_is_refused(
 
         assert response.status == 401
         assert app.connector.calls == []
+
+
+async def test_with_an_app_id_an_expired_token_is_refused(
+    empty_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with secured_app(empty_db, tmp_path, monkeypatch, key_service=True) as app:
+        question = personal(app.service_url, "help")
+        expired = _token(SIGNING_KEY, app.service_url, expires_in=-600)  # past the SDK's leeway
+
+        response = await app.post(question, expired)
+
+        assert response.status == 401
+        assert app.connector.calls == []
+        assert await _unseen(app.services, question)
 
 
 async def test_with_an_app_id_a_properly_signed_token_reaches_the_bot(

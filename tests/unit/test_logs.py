@@ -25,3 +25,8 @@ def test_json_logs_carry_the_request_id_users_see() -> None:
 def test_database_urls_are_logged_without_their_password() -> None:
     assert redact("postgresql://bot:hunter2@db:5432/kb") == "postgresql://bot:***@db:5432/kb"
     assert redact("postgresql://bot@db/kb") == "postgresql://bot@db/kb"
+    assert redact("host=db password=hunter2 dbname=kb") == "host=db password=*** dbname=kb"
+    assert redact("host=db password='hunt er2' dbname=kb") == "host=db password=*** dbname=kb"
+    assert redact("postgresql:///kb?host=/run&password=hunter2") == (
+        "postgresql:///kb?host=/run&password=***"
+    )
