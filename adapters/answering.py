@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
 from adapters import metrics
+from adapters.chat.references import new_reference
 from bot import texts
 from bot.engine import Engine
 from bot.errors import StoreUnavailable
@@ -61,7 +61,7 @@ class AnswerService:
         self._slots = asyncio.Semaphore(concurrency)
 
     async def ask(self, question: Question, platform: str, on_text: OnText | None = None) -> Reply:
-        reference = uuid.uuid4().hex[:8]
+        reference = new_reference()
         if not question.text.strip():
             return Reply(None, texts.EMPTY_QUESTION, reference)
         if not self._limiter.allow(question.asker.user_id):

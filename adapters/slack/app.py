@@ -72,7 +72,7 @@ def build_bolt_app(services: Services, client: AsyncWebClient | None = None) -> 
     )
     app.listener_runner.lazy_listener_runner = BackgroundLazyRunner(services, log)
     replies = Replies(
-        services, client, Membership(client, services.runtime.directory), services.runtime.contacts
+        services, client, Membership(client, services.runtime.audience), services.runtime.contacts
     )
     for module in (events, commands, feedback, handoff, sharing):
         module.register(app, replies)

@@ -19,6 +19,7 @@ from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity
 
 from adapters.answering import Reply
+from adapters.chat.feedback import Rating
 from bot import texts
 from bot.models import Answer, Citation
 from bot.store.feedback import StoredAnswer
@@ -32,6 +33,7 @@ MAX_TITLE = 150
 FEEDBACK = "feedback"
 PRIVATE = "private"
 VERBS = {FEEDBACK: "deskmate.feedback", PRIVATE: "deskmate.private"}
+RATINGS: tuple[Rating, ...] = (1, -1)
 NOTES = {"not_grounded": texts.NOT_GROUNDED_NOTE, "llm_fallback": texts.LLM_FALLBACK_NOTE}
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
@@ -65,7 +67,7 @@ class CardAction:
 
     kind: str
     answer_id: str
-    rating: int = 0
+    rating: Rating | None = None
     note: str | None = None
     offer_private: bool = False
 
@@ -101,7 +103,7 @@ def _source_line(citation: Citation) -> SourceLine:
     if citation.updated_at:
         details.append(texts.UPDATED.format(date=f"{citation.updated_at:%Y-%m-%d}"))
     if citation.pages:
-        details.append(texts.TEAMS_PAGES.format(pages=", ".join(map(str, citation.pages))))
+        details.append(texts.PAGES.format(pages=", ".join(map(str, citation.pages))))
     if not citation.url:
         details.append(f"{citation.source}/{citation.path}")
     return SourceLine(citation.number, citation.title, citation.url, " · ".join(details))
@@ -131,9 +133,7 @@ def _card(view: AnswerView, text: str, *, shortened: bool) -> dict[str, Any]:
     if view.offer_private:
         body.append(_text_block(texts.PRIVATE_AVAILABLE, color="Accent"))
     if view.sources:
-        body.append(
-            _text_block(texts.TEAMS_SOURCES, weight="Bolder", separator=True, spacing="Medium")
-        )
+        body.append(_text_block(texts.SOURCES, weight="Bolder", separator=True, spacing="Medium"))
         body.extend(
             _text_block(_source_markdown(s), size="Small", spacing="Small") for s in view.sources
         )
@@ -163,11 +163,11 @@ def _actions(view: AnswerView, answer_id: str) -> list[dict[str, Any]]:
     if view.offer_private:
         state["offer_private"] = True
     actions = [
-        _action(texts.TEAMS_HELPFUL, FEEDBACK, {**state, "rating": 1}),
-        _action(texts.TEAMS_NOT_HELPFUL, FEEDBACK, {**state, "rating": -1}),
+        _action(texts.BUTTON_HELPFUL, FEEDBACK, {**state, "rating": 1}),
+        _action(texts.BUTTON_NOT_HELPFUL, FEEDBACK, {**state, "rating": -1}),
     ]
     if view.offer_private:
-        actions.append(_action(texts.TEAMS_ANSWER_PRIVATELY, PRIVATE, state))
+        actions.append(_action(texts.BUTTON_PRIVATE, PRIVATE, state))
     return actions
 
 
@@ -249,13 +249,13 @@ def action_from(data: object) -> CardAction | None:
     kind, answer_id = data.get("deskmate"), data.get("answer_id")
     if kind not in VERBS or not isinstance(answer_id, str) or not 0 < len(answer_id) <= 64:
         return None
-    rating = next((r for r in (1, -1) if data.get("rating") == r), 0)
-    if kind == FEEDBACK and not rating:
+    rating = next((r for r in RATINGS if data.get("rating") == r), None)
+    if kind == FEEDBACK and rating is None:
         return None
     return CardAction(
         kind=kind,
         answer_id=answer_id,
-        rating=rating if kind == FEEDBACK else 0,
+        rating=rating if kind == FEEDBACK else None,
         note=NOTES.get(str(data.get("note"))),
         offer_private=data.get("offer_private") is True,
     )

@@ -216,7 +216,7 @@ async def test_a_personal_message_is_answered_with_a_card_citing_its_sources(
         f"/v3/conversations/{question['conversation']['id']}/activities/{question['id']}"
     )
     titles = [a["title"] for a in reply.card["actions"]]  # type: ignore[index]
-    assert titles == [texts.TEAMS_HELPFUL, texts.TEAMS_NOT_HELPFUL]
+    assert titles == [texts.BUTTON_HELPFUL, texts.BUTTON_NOT_HELPFUL]
 
 
 async def test_the_typing_indicator_shows_before_the_answer(teams: Teams) -> None:
@@ -325,7 +325,7 @@ async def test_in_a_channel_restricted_documents_stay_out_and_a_private_answer_i
     assert "hr-restricted/" not in text
     assert "170000" not in text
     assert texts.PRIVATE_AVAILABLE in text
-    assert _button(reply, "deskmate.private")["title"] == texts.TEAMS_ANSWER_PRIVATELY
+    assert _button(reply, "deskmate.private")["title"] == texts.BUTTON_PRIVATE
 
 
 async def test_answer_me_privately_answers_in_a_new_1_1_chat(teams: Teams) -> None:
@@ -467,7 +467,7 @@ async def test_reindex_while_another_run_holds_the_lock_is_refused(teams: Teams)
 async def test_reindex_of_an_unknown_source_names_the_known_ones(teams: Teams) -> None:
     reply = await teams.ask(teams.personal("reindex payroll", sender=HR_LEAD))
 
-    assert reply.body["text"] == texts.TEAMS_REINDEX_UNKNOWN.format(
+    assert reply.body["text"] == texts.REINDEX_UNKNOWN.format(
         unknown="payroll", known="eng-wiki, hr, hr-restricted"
     )
 

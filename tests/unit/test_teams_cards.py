@@ -55,7 +55,7 @@ def test_the_card_shows_the_answer_and_numbered_sources_linked_to_their_document
     assert card["version"] == "1.5"
     assert _texts(card) == [
         "The ESPP discount is 15% [1].",
-        texts.TEAMS_SOURCES,
+        texts.SOURCES,
         "[1] [Benefits Guide](https://hr.example/doc-1.docx) · updated 2026-01-05",
         "[2] PTO Policy · updated 2026-01-05 · hr/doc-2.docx",  # no link: where it lives
     ]
@@ -68,7 +68,7 @@ def test_feedback_buttons_use_action_execute_with_action_submit_for_older_client
     assert (up["type"], up["verb"], up["title"]) == (
         "Action.Execute",
         "deskmate.feedback",
-        texts.TEAMS_HELPFUL,
+        texts.BUTTON_HELPFUL,
     )
     assert up["data"] == {"deskmate": "feedback", "answer_id": "a1b2c3d4e5f60718", "rating": 1}
     assert up["fallback"] == {"type": "Action.Submit", "title": up["title"], "data": up["data"]}
@@ -146,7 +146,7 @@ def test_after_feedback_the_card_is_redrawn_from_the_stored_answer_with_its_stat
     assert _texts(card) == [
         "The ESPP discount is 15% [1].",
         texts.NOT_GROUNDED_NOTE,
-        texts.TEAMS_SOURCES,
+        texts.SOURCES,
         "[1] [Benefits Guide](https://hr.example/b.docx)",
         texts.FEEDBACK_THANKS_UP,
     ]
