@@ -23,6 +23,7 @@ from botframework.connector.auth import ChannelValidation
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from PIL import Image
+from prometheus_client import REGISTRY
 from typer.testing import CliRunner
 
 from adapters.cli import app as cli
@@ -381,6 +382,18 @@ async def test_thumbs_down_by_action_execute_is_stored_and_the_card_says_so(team
     assert texts.FEEDBACK_THANKS_DOWN in shown
     assert "15%" in shown  # the same answer, redrawn
     assert await teams.services.runtime.store.feedback.counts() == {-1: 1}
+
+
+async def test_feedback_from_teams_is_counted_like_slacks(teams: Teams) -> None:
+    question = teams.personal("What is the ESPP discount?")
+    reply = await teams.ask(question)
+    down = next(a for a in reply.card["actions"] if a["data"].get("rating") == -1)  # type: ignore[index]
+    before = REGISTRY.get_sample_value("deskmate_feedback_total", {"rating": "down"}) or 0.0
+
+    await teams.post(teams.press(question, down, PAT))
+
+    after = REGISTRY.get_sample_value("deskmate_feedback_total", {"rating": "down"})
+    assert after == before + 1
 
 
 async def test_thumbs_up_by_action_submit_is_stored_and_the_card_is_updated(teams: Teams) -> None:
