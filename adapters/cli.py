@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -45,6 +46,25 @@ console = Console()
 err = Console(stderr=True, soft_wrap=True)  # one-line errors stay one line
 log = logging.getLogger("deskmate")
 T = TypeVar("T")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"deskmate {package_version('deskmate')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Show the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """Deskmate: answers from your Confluence and HR exports, with sources."""
+
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 DEMO_QUESTIONS = (
