@@ -4,6 +4,7 @@ feedback buttons that work on every client, and a size that Teams accepts."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from adapters.answering import Reply
 from adapters.teams import cards
 from bot import texts
 from bot.models import Answer, Citation
-from bot.store.feedback import StoredAnswer
+from bot.store.feedback import StoredAnswer, source_record
 
 
 def _citation(number: int, title: str = "Benefits Guide", url: str | None = None) -> Citation:
@@ -165,3 +166,24 @@ def test_only_deskmates_own_well_formed_buttons_are_accepted() -> None:
     forged = cards.action_from({**good, "note": "Your password expired, reply with it"})
     assert forged is not None
     assert forged.note is None
+
+
+def test_a_redrawn_card_keeps_the_pages_and_dates_of_its_sources() -> None:
+    citation = replace(_citation(1, url=""), pages=(2, 5))
+    answer = _answer(citations=(citation,))
+    stored = StoredAnswer(
+        id=answer.answer_id or "",
+        asker="u1",
+        question="What is the ESPP discount?",
+        answer=answer.text,
+        sources=[source_record(citation)],
+        answered=True,
+    )
+    press = cards.action_from({"deskmate": "feedback", "answer_id": stored.id, "rating": 1})
+    assert press is not None
+
+    first = _texts(cards.answer_card(cards.view_of(answer, private=True)))
+    again = _texts(cards.answer_card(cards.view_of_stored(stored, press, "thanks")))
+
+    assert again[:-1] == first
+    assert "[1] Benefits Guide · updated 2026-01-05 · p. 2, 5 · hr/doc-1.docx" in again
