@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from adapters.reindexing import Notify, Reindexer
+from adapters.chat.reindex_requests import Notify, Reindexer
 from adapters.runtime import Runtime
 from bot import texts
 from bot.models import EVERYONE
@@ -20,6 +20,7 @@ from bot.store import SourceStats
 from bot.store.runs import IndexRun
 
 CommandName = Literal["ask", "status", "reindex", "help"]
+COUNT_KEYS = ("added", "updated", "unchanged", "deleted", "failed")  # a run's counts, as shown
 
 
 @dataclass(frozen=True)

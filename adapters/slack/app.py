@@ -20,7 +20,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.services import Services
+from adapters.chat.services import Services
 from adapters.slack import commands, events, feedback, handoff, sharing
 from adapters.slack.members import Membership
 from adapters.slack.replies import Replies

@@ -16,9 +16,8 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from adapters.chat.commands import Status, is_admin, parse
+from adapters.chat.commands import COUNT_KEYS, Status, is_admin, parse
 from adapters.chat.references import new_reference
-from adapters.console import COUNT_KEYS
 from adapters.slack.questions import Place
 from adapters.slack.render import mrkdwn_message, text_message
 from adapters.slack.replies import Replies

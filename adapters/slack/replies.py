@@ -17,9 +17,9 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.answering import Reply
+from adapters.chat.answer_service import Reply
 from adapters.chat.references import new_reference
-from adapters.services import Services
+from adapters.chat.services import Services
 from adapters.slack.members import Membership
 from adapters.slack.questions import (
     Place,

@@ -22,7 +22,7 @@ from botbuilder.schema import Activity, ActivityTypes
 from botframework.connector.auth import AuthenticateRequestResult
 
 from adapters.chat.references import new_reference
-from adapters.services import Services
+from adapters.chat.services import Services
 from adapters.teams.bot import DeskmateBot
 from adapters.teams.proactive import Conversations
 from bot import texts

@@ -26,7 +26,7 @@ from botbuilder.schema import (
 
 from adapters.chat.commands import parse
 from adapters.chat.references import new_reference
-from adapters.services import Services
+from adapters.chat.services import Services
 from adapters.teams import cards, questions
 from adapters.teams.commands import Commands
 from adapters.teams.members import Members

@@ -18,8 +18,8 @@ from urllib.parse import quote
 from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity
 
-from adapters.answering import Reply
 from adapters.chat import views
+from adapters.chat.answer_service import Reply
 from adapters.chat.feedback import Rating
 from adapters.chat.views import AnswerView, SourceLine
 from bot import texts

@@ -10,7 +10,7 @@ from __future__ import annotations
 from botbuilder.core import TurnContext
 
 from adapters.chat.commands import Command, Knowledge, Status, is_admin
-from adapters.services import Services
+from adapters.chat.services import Services
 from adapters.teams.proactive import Conversations
 from bot import texts
 

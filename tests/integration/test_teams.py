@@ -26,10 +26,10 @@ from PIL import Image
 from prometheus_client import REGISTRY
 from typer.testing import CliRunner
 
+from adapters.chat.services import Services
 from adapters.cli import app as cli
 from adapters.runtime import open_runtime
 from adapters.server import SERVICES, build_app
-from adapters.services import Services
 from bot import texts
 from bot.errors import ConfigError
 from tests.conftest import make_settings

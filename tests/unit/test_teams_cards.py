@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from adapters.answering import Reply
+from adapters.chat.answer_service import Reply
 from adapters.teams import cards
 from bot import texts
 from bot.models import Answer, Citation

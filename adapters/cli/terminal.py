@@ -9,6 +9,7 @@ from rich.markdown import Markdown
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from adapters.chat.commands import COUNT_KEYS
 from adapters.chat.views import SourceLine, view_of
 from bot import texts
 from bot.evaluation import Summary
@@ -102,9 +103,6 @@ def print_status(console: Console, stats: Sequence[SourceStats], runs: Sequence[
         )
         for error in run.errors[:10]:
             console.print(f"  [red]✗[/] {error.get('path')}: {error.get('reason')}")
-
-
-COUNT_KEYS = ("added", "updated", "unchanged", "deleted", "failed")
 
 
 def print_evaluation(console: Console, summary: Summary, k: int) -> None:

@@ -18,16 +18,16 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from adapters.console import (
+from adapters.cli.terminal import (
     RichProgress,
     print_answer,
     print_evaluation,
     print_status,
     print_summary,
 )
+from adapters.cli.tone import tone_app
 from adapters.logs import configure_logging
 from adapters.runtime import Runtime, open_runtime
-from adapters.tone_cli import tone_app
 from bot.errors import DeskmateError, ReindexRunning
 from bot.evaluation import Summary
 from bot.models import EVERYONE, Answer, Asker, Question
@@ -66,7 +66,7 @@ def main_options(
     """Deskmate: answers from your Confluence and HR exports, with sources."""
 
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 DEMO_QUESTIONS = (
     "How many vacation days do I get per year?",
     "What is the ESPP discount?",
@@ -254,8 +254,8 @@ def evaluate_questions(
     max_leaks: Annotated[int, typer.Option(help="Fail above this many access leaks")] = 0,
 ) -> None:
     """Score answer quality on a question file; exits 1 when a threshold is missed."""
-    from adapters.eval_report import render
-    from adapters.evaluate import evaluate
+    from adapters.cli.evaluation import evaluate
+    from adapters.cli.evaluation_report import render
     from bot.evaluation import load_cases
 
     settings = _settings()

@@ -8,11 +8,11 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from adapters.answering import AnswerService
+from adapters.chat.answer_service import AnswerService
 from adapters.chat.commands import Commands
 from adapters.chat.deliveries import Deliveries
 from adapters.chat.feedback import Feedback
-from adapters.reindexing import Notify, Reindexer, summary_text
+from adapters.chat.reindex_requests import Notify, Reindexer, summary_text
 from adapters.runtime import Runtime
 from bot import texts
 

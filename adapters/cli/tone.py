@@ -49,7 +49,7 @@ console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
-SHIPPED_EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "tone" / "examples.jsonl"
+SHIPPED_EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "tone" / "examples.jsonl"
 CURATED = Path("tone/examples.jsonl")
 DATA = Path("tone/dataset")
 ADAPTER = Path("tone/adapter")
