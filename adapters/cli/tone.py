@@ -16,10 +16,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from adapters.cli.tone_eval_view import comparison_json, eval_json, print_comparison, print_eval
+from adapters.cli.tone_local import status_local, train_local
 from adapters.logs import configure_logging
 from adapters.runtime import open_runtime
-from adapters.tone_eval_view import comparison_json, eval_json, print_comparison, print_eval
-from adapters.tone_local_cli import status_local, train_local
 from bot.errors import DeskmateError
 from bot.llm import ChatModel
 from bot.settings import Settings
