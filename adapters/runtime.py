@@ -8,8 +8,10 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from bot.audience import Audience
 from bot.embeddings import Embedder, make_embedder
 from bot.engine import Engine
+from bot.errors import ConfigError
 from bot.groups import Directory
 from bot.llm import ChatModel
 from bot.settings import Settings
@@ -34,6 +36,10 @@ class Runtime:
     contacts: dict[str, str] = field(default_factory=dict)
     sources: list[Source] = field(default_factory=list)
     model_loaded: bool = False
+    audience: Audience = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.audience = Audience(self.directory)
 
     async def reindex(
         self,
@@ -42,13 +48,11 @@ class Runtime:
         progress: Progress | None = None,
     ) -> RunSummary:
         """Re-index the configured sources (or the named ones) under the cluster-wide lock."""
-        sources = self.configured_sources()
+        unknown = self.unknown_sources(only or ())
+        if unknown:
+            raise ConfigError(f"unknown source(s): {', '.join(sorted(unknown))}")
+        sources = self.sources
         if only:
-            unknown = set(only) - {s.name for s in sources}
-            if unknown:
-                from bot.errors import ConfigError
-
-                raise ConfigError(f"unknown source(s): {', '.join(sorted(unknown))}")
             sources = [s for s in sources if s.name in only]
         return await self.index(sources, trigger, progress)
 
@@ -68,6 +72,11 @@ class Runtime:
         turns = await self.store.conversations.expire()
         deliveries = await self.store.feedback.forget_deliveries()
         log.info("housekeeping: %d conversation turns, %d delivery ids expired", turns, deliveries)
+
+    def unknown_sources(self, names: Sequence[str]) -> list[str]:
+        """The names in `names` that `sources.yaml` does not configure (read afresh)."""
+        known = {s.name for s in self.configured_sources()}
+        return [name for name in names if name not in known]
 
     def configured_sources(self) -> list[Source]:
         self.sources = load_sources(self.settings.sources_file)

@@ -9,8 +9,8 @@ import signal
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from adapters.chat.services import Services
 from adapters.runtime import Runtime, open_runtime
-from adapters.services import Services
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -199,7 +199,7 @@ async def retrieval_quality(
     runtime: Any, cases: Sequence[Any], k: int, mode: str = "hybrid"
 ) -> tuple[float, float]:
     """recall@k and MRR of the first expected source, retrieving as each case's asker."""
-    from adapters.evaluate import ranked_documents
+    from adapters.cli.evaluation import ranked_documents
     from bot.evaluation import matches
     from bot.models import Asker
 

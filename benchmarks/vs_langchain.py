@@ -69,6 +69,7 @@ from bot.models import Chunk
 from bot.settings import Settings
 from bot.store import Store, open_store
 from bot.store.documents import ChunkRow, DocumentRow
+from bot.store.search import SearchMode
 from indexer.chunking import chunk_document
 from indexer.pipeline import load_source
 from indexer.records import ChunkDraft, LoadedDocument, Source
@@ -334,7 +335,7 @@ Hit = tuple[int, str, int | None]  # row, path, page
 Searcher = Callable[[Query], Awaitable[list[Hit]]]
 
 
-def deskmate_searcher(store: Store, mode: str, first_id: int) -> Searcher:
+def deskmate_searcher(store: Store, mode: SearchMode, first_id: int) -> Searcher:
     limit = {"limit": K, "per_document": K} if mode == "vector" else {"limit": K}
 
     async def search(q: Query) -> list[Hit]:

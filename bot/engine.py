@@ -16,7 +16,7 @@ from bot import texts
 from bot.citations import apply_markers, citations_for, renumber
 from bot.embeddings import Embedder
 from bot.extractive import best_quotes
-from bot.llm import ChatModel, OnText
+from bot.llm import MODEL_ERRORS, ChatModel, OnText
 from bot.models import Answer, Chunk, Question, Timings
 from bot.prompts import (
     ANSWER_SYSTEM,
@@ -30,7 +30,7 @@ from bot.reply_checks import may_be_repeating_instructions, problem_with
 from bot.retrieval import Retrieved, Retriever
 from bot.settings import Settings
 from bot.store import Store, unavailable_as_error
-from bot.store.feedback import StoredAnswer
+from bot.store.feedback import StoredAnswer, source_record
 from bot.tone.phraser import Phraser
 from bot.tone.style import HouseStyle
 
@@ -118,7 +118,7 @@ class Engine:
                 )
                 if condensed.strip():
                     return condensed.strip()
-            except Exception:
+            except MODEL_ERRORS:
                 log.warning("could not condense a follow-up; using the previous question too")
         return f"{history[-1][0]} {text}"
 
@@ -127,17 +127,17 @@ class Engine:
             return await self._extractive(query, retrieved)
         try:
             reply = await self._draft(self._chat, query, retrieved, on_text)
-        except Exception as exc:
+        except MODEL_ERRORS as exc:
             log.warning("chat model failed (%s); answering extractively", type(exc).__name__)
             answer = await self._extractive(query, retrieved)
-            return replace(answer, note=texts.LLM_FALLBACK_NOTE)
+            return replace(answer, note_kind="llm_fallback")
         if reply.strip() == NO_ANSWER or not reply.strip():
             return self._dont_know(retrieved.chunks)
         problem = problem_with(reply, answer_user_message(query, retrieved.chunks))
         if problem is not None:
             log.warning("the chat model's reply %s; answering extractively", problem)
             answer = await self._extractive(query, retrieved)
-            return replace(answer, note=texts.REPLY_REJECTED_NOTE)
+            return replace(answer, note_kind="reply_rejected")
         return self._cited(reply, retrieved.chunks)
 
     async def _draft(
@@ -173,7 +173,7 @@ class Engine:
             citations=shown,
             answered=True,
             grounded=grounded,
-            note=None if grounded else texts.NOT_GROUNDED_NOTE,
+            note_kind=None if grounded else "not_grounded",
         )
 
     async def _extractive(self, query: str, retrieved: Retrieved) -> Answer:
@@ -217,7 +217,7 @@ class Engine:
             and self._phraser.mode == "rewrite"
             and self._chat is not None
             and answer.answered
-            and answer.note not in (texts.LLM_FALLBACK_NOTE, texts.REPLY_REJECTED_NOTE)
+            and answer.note_kind not in ("llm_fallback", "reply_rejected")
         ):
             phrasing = await self._phraser.rewrite(question.text, answer.text)
             answer = replace(answer, text=phrasing.text)
@@ -247,9 +247,7 @@ class Engine:
                 asker=question.asker.user_id,
                 question=question.text,
                 answer=answer.text,
-                sources=[
-                    {"title": c.title, "url": c.url, "path": c.path} for c in answer.citations
-                ],
+                sources=[source_record(c) for c in answer.citations],
                 answered=answer.answered,
             )
         )

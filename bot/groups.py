@@ -1,8 +1,7 @@
-"""Who belongs to which group (`groups.yaml`), and what a set of listeners may all see."""
+"""Who belongs to which group (`groups.yaml`); what listeners may hear is `bot.audience`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
@@ -40,11 +39,3 @@ class Directory:
             if key:
                 found |= self._groups_of.get(key.lower(), set())
         return frozenset(found)
-
-    def shared_by(self, listeners: Iterable[Asker]) -> frozenset[str]:
-        """Groups every listener belongs to: what may be said in a shared conversation."""
-        shared: frozenset[str] | None = None
-        for listener in listeners:
-            groups = self.groups_of(listener)
-            shared = groups if shared is None else shared & groups
-        return shared if shared is not None else frozenset({EVERYONE})

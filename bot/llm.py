@@ -5,12 +5,23 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import httpx
+import openai
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_openai import ChatOpenAI
 
 from bot.settings import Settings
 
 OnText = Callable[[str], Awaitable[None]]
+
+# What a model call may fail with that is the model's or the network's fault, not a bug: the
+# API's own errors (status, timeout, connection, bad response), transport errors, our time budget.
+MODEL_ERRORS: tuple[type[Exception], ...] = (
+    openai.APIError,
+    httpx.HTTPError,
+    TimeoutError,
+    ConnectionError,
+)
 
 
 class ChatModel:

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
+
+from bot import texts
 
 EVERYONE = "everyone"
+
+NoteKind = Literal["not_grounded", "llm_fallback", "reply_rejected"]
+NOTES: dict[NoteKind, str] = {
+    "not_grounded": texts.NOT_GROUNDED_NOTE,
+    "llm_fallback": texts.LLM_FALLBACK_NOTE,
+    "reply_rejected": texts.REPLY_REJECTED_NOTE,
+}
 
 
 @dataclass(frozen=True)
@@ -88,5 +98,10 @@ class Answer:
     timings: Timings = field(default_factory=Timings)
     private_answer_available: bool = False
     contacts: tuple[str, ...] = ()
-    note: str | None = None
+    note_kind: NoteKind | None = None
     answer_id: str | None = None
+
+    @property
+    def note(self) -> str | None:
+        """The caveat shown with the answer; decisions read `note_kind`."""
+        return NOTES[self.note_kind] if self.note_kind else None

@@ -10,7 +10,7 @@ import numpy as np
 
 from bot.embeddings import Embedder
 from bot.models import Chunk
-from bot.store.search import SearchStore
+from bot.store.search import SearchMode, SearchStore
 
 KEYWORD_FLOOR_SHARE = 0.75  # a top keyword hit may sit this far below the floor (measured)
 
@@ -54,7 +54,7 @@ class Retriever:
         *,
         vector: np.ndarray | None = None,
         limit: int | None = None,
-        mode: str = "hybrid",
+        mode: SearchMode = "hybrid",
     ) -> Retrieved:
         if vector is None:
             vector = await self.embed_query(query)

@@ -42,7 +42,15 @@ REINDEX_DONE = (
 )
 REINDEX_FAILED = "The re-index failed. (reference: {ref})"
 UPDATED = "updated {date}"
-INDEXED = "indexed {date}"
+PAGES = "p. {pages}"
+SOURCES = "Sources"
+CLOSEST_SOURCES = "Closest sources"
+BUTTON_HELPFUL = "👍 Helpful"
+BUTTON_NOT_HELPFUL = "👎 Not helpful"
+BUTTON_PRIVATE = "Answer me privately"
+ANSWER_GONE = "I can no longer find that answer. Please ask the question again."
+REINDEX_UNKNOWN = "I don't know a source called {unknown}. The sources are: {known}."
+STATUS_RUNNING = "A re-index is running now."
 HELP = (
     "I answer questions from the company's wiki and HR documents, with sources.\n"
     "• Ask me anything: mention me in a channel, or message me directly.\n"
@@ -50,11 +58,6 @@ HELP = (
     "• `{command} status` shows what I know.\n"
     "• `{command} reindex [source]` re-indexes (admins only)."
 )
-WELCOME = (
-    "Hi! I'm Deskmate. I answer questions from the company's wiki and HR documents and "
-    "show where each answer comes from. Mention me with a question, or send me a message."
-)
-
 # --- Microsoft Teams ---------------------------------------------------------------------
 TEAMS_WELCOME = (
     "Hi! I'm Deskmate. I answer questions from {knowledge}, and every answer shows the "
@@ -77,32 +80,18 @@ TEAMS_STATUS_TITLE = "**What I know**"
 TEAMS_STATUS_SOURCE = "- **{source}**: {documents} documents, {chunks} passages, indexed {when}"
 TEAMS_STATUS_EMPTY = "Nothing is indexed yet. An admin can type **reindex** to index every source."
 TEAMS_STATUS_LAST_RUN = "Last re-index: {status} ({trigger}), started {when}{took}."
-TEAMS_STATUS_RUNNING = "A re-index is running now."
-TEAMS_REINDEX_UNKNOWN = "I don't know a source called {unknown}. The sources are: {known}."
-TEAMS_SOURCES = "Sources"
-TEAMS_PAGES = "p. {pages}"
-TEAMS_HELPFUL = "👍 Helpful"
-TEAMS_NOT_HELPFUL = "👎 Not helpful"
-TEAMS_ANSWER_PRIVATELY = "Answer me privately"
 TEAMS_PRIVATE_SENT = "I've sent you a private answer in our 1:1 chat."
 TEAMS_PRIVATE_FAILED = (
     "I couldn't open a 1:1 chat with you. Start a chat with Deskmate and ask me there."
 )
-TEAMS_ANSWER_GONE = "I no longer have that answer. Please ask the question again."
 TEAMS_SHORTENED = (
     "This answer was too long for Teams and has been shortened; the sources have the full text."
 )
 
-# Slack
-SOURCES = "Sources"
-CLOSEST_SOURCES = "Closest sources"
-BUTTON_HELPFUL = "👍 Helpful"
-BUTTON_NOT_HELPFUL = "👎 Not helpful"
+# --- Slack ---------------------------------------------------------------------------------
 BUTTON_ASK_HUMAN = "Ask a human"
 BUTTON_SHARE = "Share in channel"
-BUTTON_PRIVATE = "Answer me privately"
 SHARED_BY = "<@{user}> asked: {question}"
-ANSWER_GONE = "I can no longer find that answer. Please ask the question again."
 FEEDBACK_MODAL_TITLE = "Deskmate feedback"
 FEEDBACK_MODAL_LABEL = "What was wrong or missing? (optional)"
 FEEDBACK_MODAL_SUBMIT = "Send"
@@ -122,7 +111,6 @@ STATUS_SOURCE = "• `{source}`: {documents} documents, last indexed {when}"
 STATUS_LAST_RUN = "Last index run: {status} ({trigger}), started {started}. {counts}"
 STATUS_NO_RUN = "No index run yet: an admin can start one with `{command} reindex`."
 STATUS_EMPTY = "The knowledge base is empty."
-REINDEX_UNKNOWN_SOURCE = "I don't know the source(s) {unknown}. Known sources: {known}."
 
 # --- Operations ---------------------------------------------------------------------------
 SCHEDULED_FAILURES = "The nightly re-index finished with failures. {summary}\n{failures}"

@@ -29,7 +29,7 @@ def discover_files(source: Source) -> Iterator[SourceFile | FileError]:
                 continue  # hidden, a dangling link, a link to a folder, a device
             relative = relative_id(root, path)
             if not is_inside(root, path):
-                yield FileError(relative, OUTSIDE)
+                yield FileError(relative, OUTSIDE, kind="skipped")
                 continue
             yield SourceFile(source=source, path=path, relative=relative)
 

@@ -243,7 +243,7 @@ class Indexer:
 
     @staticmethod
     def _record_error(error: FileError, summary: RunSummary) -> None:
-        if error.reason.startswith("skipped:"):
+        if error.kind == "skipped":
             summary.skipped += 1
             summary.skipped_files.append(error)
         else:

@@ -6,7 +6,9 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
+
+FileErrorKind = Literal["failed", "skipped"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ class FileError:
 
     path: str
     reason: str
+    kind: FileErrorKind = "failed"  # "skipped": nothing to index there, not a failure
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 
-from adapters.services import Services
+from adapters.chat.services import Services
 from adapters.slack.app import build_bolt_app
 from bot.errors import ConfigError
 from bot.settings import Settings

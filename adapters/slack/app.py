@@ -20,7 +20,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.services import Services
+from adapters.chat.services import Services
 from adapters.slack import commands, events, feedback, handoff, sharing
 from adapters.slack.members import Membership
 from adapters.slack.replies import Replies
@@ -72,7 +72,7 @@ def build_bolt_app(services: Services, client: AsyncWebClient | None = None) -> 
     )
     app.listener_runner.lazy_listener_runner = BackgroundLazyRunner(services, log)
     replies = Replies(
-        services, client, Membership(client, services.runtime.directory), services.runtime.contacts
+        services, client, Membership(client, services.runtime.audience), services.runtime.contacts
     )
     for module in (events, commands, feedback, handoff, sharing):
         module.register(app, replies)

@@ -1,53 +1,33 @@
 """The slash command: `/deskmate ask <question>`, `status`, `reindex [source…]`, `help`.
 
-Whatever name the command has in the app manifest, it is handled here. Help and refusals
-are the acknowledgement itself; everything else is acknowledged at once and answered
-ephemerally by a lazy listener.
+Whatever name the command has in the app manifest, it is handled here; what each command
+means is `adapters.chat.commands`. Help and refusals are the acknowledgement itself; everything
+else is acknowledged at once and answered ephemerally by a lazy listener.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from adapters.console import COUNT_KEYS
-from adapters.runtime import Runtime
+from adapters.chat.commands import COUNT_KEYS, Status, is_admin, parse
+from adapters.chat.references import new_reference
 from adapters.slack.questions import Place
 from adapters.slack.render import mrkdwn_message, text_message
-from adapters.slack.replies import Replies, new_reference
+from adapters.slack.replies import Replies
 from bot import texts
-from bot.store import SourceStats
-from bot.store.runs import IndexRun
 
 log = logging.getLogger(__name__)
 
-SUBCOMMANDS = ("ask", "status", "reindex", "help")
 
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    argument: str
-
-
-def parse(text: str) -> Command:
-    """`ask …`, `status`, `reindex …`, `help`; any other text is a question."""
-    word, _, rest = (text or "").strip().partition(" ")
-    if not word:
-        return Command("help", "")
-    if word.lower() in SUBCOMMANDS:
-        return Command(word.lower(), rest.strip())
-    return Command("ask", text.strip())
-
-
-def status_text(stats: Sequence[SourceStats], runs: Sequence[IndexRun], command: str) -> str:
+def status_text(status: Status, command: str) -> str:
+    stats, run = status.sources, status.last_run
     if stats:
         lines = [
             texts.STATUS_HEADER.format(
@@ -66,9 +46,10 @@ def status_text(stats: Sequence[SourceStats], runs: Sequence[IndexRun], command:
         ]
     else:
         lines = [texts.STATUS_EMPTY]
-    if not runs:
+    if status.running:
+        lines.append(texts.STATUS_RUNNING)
+    if run is None:
         return "\n".join([*lines, texts.STATUS_NO_RUN.format(command=command)])
-    run = runs[0]
     counts = ", ".join(f"{run.counts[k]} {k}" for k in COUNT_KEYS if k in run.counts)
     started = f"{run.started_at:%Y-%m-%d %H:%M} UTC"
     last = texts.STATUS_LAST_RUN.format(
@@ -78,13 +59,14 @@ def status_text(stats: Sequence[SourceStats], runs: Sequence[IndexRun], command:
 
 
 def register(app: AsyncApp, replies: Replies) -> None:
-    admins = replies.services.settings.admin_ids
+    services = replies.services
+    admins = services.settings.admin_ids
 
     async def acknowledge(ack: AsyncAck, command: dict[str, Any]) -> None:
         parsed = parse(command.get("text", ""))
         if parsed.name == "help":
             await ack(text=texts.HELP.format(command=command["command"]))
-        elif parsed.name == "reindex" and command["user_id"] not in admins:
+        elif parsed.name == "reindex" and not is_admin(admins, command["user_id"]):
             await ack(text=texts.REINDEX_NOT_ADMIN)
         elif parsed.name == "ask":
             await ack(text=texts.LOOKING_UP if parsed.argument else texts.EMPTY_QUESTION)
@@ -102,10 +84,10 @@ def register(app: AsyncApp, replies: Replies) -> None:
             return
         if parsed.name == "status":
             groups = await replies.members.groups_of(user)
-            status = await _safely(_status(replies.services.runtime, command["command"], groups))
+            status = await _safely(_status(replies, command["command"], groups))
             message = mrkdwn_message(status)
-        elif parsed.name == "reindex" and user in admins:
-            message = text_message(await _safely(_reindex(replies, user, parsed.argument.split())))
+        elif parsed.name == "reindex" and is_admin(admins, user):
+            message = text_message(await _safely(_reindex(replies, user, parsed.sources)))
         else:
             return
         await replies.ephemeral(place, user, message, respond)
@@ -113,24 +95,16 @@ def register(app: AsyncApp, replies: Replies) -> None:
     app.command(re.compile(r"^/"))(ack=acknowledge, lazy=[replies.reporting(run)])
 
 
-async def _status(runtime: Runtime, command: str, groups: frozenset[str]) -> str:
+async def _status(replies: Replies, command: str, groups: frozenset[str]) -> str:
     """What the asker may know about: only sources of documents their groups may see."""
-    stats = await runtime.store.stats(groups)
-    return status_text(stats, await runtime.store.runs.recent(1), command)
+    return status_text(await replies.services.commands.status(groups), command)
 
 
-async def _reindex(replies: Replies, admin: str, only: list[str]) -> str:
-    known = [s.name for s in replies.services.runtime.configured_sources()]
-    unknown = [name for name in only if name not in known]
-    if unknown:
-        return texts.REINDEX_UNKNOWN_SOURCE.format(
-            unknown=", ".join(unknown), known=", ".join(known)
-        )
-
+async def _reindex(replies: Replies, admin: str, only: tuple[str, ...]) -> str:
     async def notify(text: str) -> None:
         await replies.client.chat_postMessage(channel=admin, text=text)  # the admin's DM
 
-    return await replies.services.reindexer.request(f"slack:{admin}", only, notify)
+    return await replies.services.commands.reindex(f"slack:{admin}", only, notify)
 
 
 async def _safely(work: Awaitable[str]) -> str:

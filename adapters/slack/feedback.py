@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from adapters import metrics
+from adapters.chat.feedback import Rating
 from adapters.slack.members import error_code
 from adapters.slack.questions import Place, clicked_place
 from adapters.slack.render import (
@@ -22,8 +22,7 @@ from adapters.slack.render import (
     read_value,
     text_message,
 )
-from adapters.slack.replies import PLATFORM, Replies, acknowledge
-from bot import texts
+from adapters.slack.replies import Replies, acknowledge
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +34,12 @@ def comment_of(view: dict[str, Any]) -> str | None:
 
 
 def register(app: AsyncApp, replies: Replies) -> None:
-    feedback = replies.services.runtime.store.feedback
+    feedback = replies.feedback
 
-    async def rate(body: dict[str, Any], rating: int) -> None:
+    async def rate(body: dict[str, Any], rating: Rating) -> None:
         answer_id = read_value(body["actions"][0].get("value", "")).get("answer", "")
         user = str(body["user"]["id"])
-        await feedback.record(answer_id, PLATFORM, user, rating)
-        metrics.FEEDBACK.labels("up" if rating > 0 else "down").inc()
-        thanks = texts.FEEDBACK_THANKS_UP if rating > 0 else texts.FEEDBACK_THANKS_DOWN
+        thanks = await feedback.rate(answer_id, user, rating)
         await replies.ephemeral(clicked_place(body), user, text_message(thanks))
 
     async def helpful(body: dict[str, Any]) -> None:
@@ -68,10 +65,10 @@ def register(app: AsyncApp, replies: Replies) -> None:
         user = str(body["user"]["id"])
         if not comment or not about.get("answer"):
             return
-        await feedback.record(about["answer"], PLATFORM, user, -1, comment)
+        thanks = await feedback.comment(about["answer"], user, comment)
         place = Place(about.get("channel", ""), about.get("thread") or None, private=True)
         if place.channel:
-            await replies.ephemeral(place, user, text_message(texts.FEEDBACK_COMMENT_THANKS))
+            await replies.ephemeral(place, user, text_message(thanks))
 
     app.action(ACTION_HELPFUL)(ack=acknowledge, lazy=[replies.reporting(helpful)])
     app.action(ACTION_NOT_HELPFUL)(ack=acknowledge, lazy=[replies.reporting(not_helpful)])

@@ -13,10 +13,11 @@ from typing import Any
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from adapters.chat.references import new_reference
 from adapters.slack.members import PEOPLE_TTL_S, TtlCache, error_code
 from adapters.slack.questions import Place, clicked_place, is_direct
 from adapters.slack.render import ACTION_HANDOFF, escape, mrkdwn_message, read_value
-from adapters.slack.replies import Replies, acknowledge, new_reference
+from adapters.slack.replies import Replies, acknowledge
 from bot import texts
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ class Handoff:
         value = read_value(body["actions"][0].get("value", ""))
         contact, user = value.get("contact", ""), str(body["user"]["id"])
         place = clicked_place(body)
-        stored = await self._replies.services.runtime.store.feedback.answer(value.get("answer", ""))
+        stored = await self._replies.feedback.answer(value.get("answer", ""))
         if stored is None or not contact:
             await self._tell(place, user, texts.ANSWER_GONE)
             return

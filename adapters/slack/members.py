@@ -1,29 +1,27 @@
-"""Who is listening: the asker's e-mail and the groups every member of a channel shares.
+"""Who is listening on Slack: the asker's e-mail and the members of a channel.
 
-Both come from Slack's Web API and are cached with a TTL. When membership cannot be read
-(the bot lacks a scope, the channel is gone), a channel's audience is `everyone` only: an
-answer must never show a listener a document they may not see.
+Both come from Slack's Web API; e-mails are cached here, member lists by `bot.audience`, which
+also decides what they may all hear. When membership cannot be read (the bot lacks a scope, the
+channel is gone), a channel's audience is `everyone` only.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.groups import Directory
-from bot.models import EVERYONE, Asker
+from bot.audience import Audience
+from bot.models import Asker
 
 log = logging.getLogger(__name__)
 
-MEMBERS_TTL_S = 60.0
 PEOPLE_TTL_S = 600.0
 PAGE_SIZE = 200
-ONLY_EVERYONE = frozenset({EVERYONE})
 
 
 def error_code(exc: SlackApiError) -> str:
@@ -54,11 +52,10 @@ class TtlCache:
 
 
 class Membership:
-    def __init__(self, client: AsyncWebClient, directory: Directory) -> None:
+    def __init__(self, client: AsyncWebClient, audience: Audience) -> None:
         self._client = client
-        self._directory = directory
+        self._audience = audience
         self._emails = TtlCache(PEOPLE_TTL_S)
-        self._shared = TtlCache(MEMBERS_TTL_S)
 
     async def asker(self, user_id: str) -> Asker:
         """The asker with their e-mail when the `users:read.email` scope is granted."""
@@ -78,49 +75,40 @@ class Membership:
         return str(email) if email else None
 
     async def groups_of(self, user_id: str) -> frozenset[str]:
-        return self._directory.groups_of(await self.asker(user_id))
+        return self._audience.private(await self.asker(user_id))
 
-    async def shared_groups(self, channel: str, bot_user_id: str | None) -> frozenset[str]:
-        """Groups every member of `channel` belongs to (the bot itself does not count)."""
-        cached, groups = self._shared.get(channel)
-        if cached:
-            return frozenset(groups)
-        try:
-            groups = await self._read_shared(channel, bot_user_id)
-        except SlackApiError as exc:
-            log.warning(
-                "cannot read the members of %s (%s); answering from documents everyone may see",
-                channel,
-                error_code(exc),
-            )
-            return ONLY_EVERYONE
-        self._shared.put(channel, groups)
-        return groups
+    async def shared_groups(
+        self, channel: str, asker: Asker, bot_user_id: str | None
+    ) -> frozenset[str]:
+        """What every member of `channel` may see (the bot itself does not count)."""
+
+        def read() -> AsyncIterator[Asker]:
+            return self._members(channel, bot_user_id)
+
+        listeners = await self._audience.listeners(conversation_of(channel), read)
+        return await self._audience.shared(asker, listeners, self._complete)
 
     def forget(self, channel: str) -> None:
         """Membership changed: read it again next time."""
-        self._shared.forget(channel)
+        self._audience.forget(conversation_of(channel))
 
-    async def _read_shared(self, channel: str, bot_user_id: str | None) -> frozenset[str]:
-        shared: frozenset[str] | None = None
+    async def _members(self, channel: str, bot_user_id: str | None) -> AsyncIterator[Asker]:
         cursor = ""
         while True:
             page = await self._client.conversations_members(
                 channel=channel, limit=PAGE_SIZE, cursor=cursor or None
             )
             for member in page.get("members") or []:
-                if member == bot_user_id:
-                    continue
-                shared = await self._narrow(shared, member)
-                if shared == ONLY_EVERYONE:
-                    return shared
+                if member != bot_user_id:
+                    yield Asker(str(member))
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or ""
             if not cursor:
-                return shared if shared is not None else ONLY_EVERYONE
+                return
 
-    async def _narrow(self, shared: frozenset[str] | None, member: str) -> frozenset[str]:
-        """Intersect with one member's groups; their e-mail is looked up only when it matters."""
-        groups = self._directory.groups_of(Asker(member))
-        if shared is None or not shared <= groups:
-            groups = await self.groups_of(member)
-        return groups if shared is None else shared & groups
+    async def _complete(self, listener: Asker) -> Asker:
+        """A member with their e-mail, looked up only when the rule needs it."""
+        return await self.asker(listener.user_id)
+
+
+def conversation_of(channel: str) -> str:
+    return f"slack:{channel}"

@@ -91,7 +91,9 @@ async def to_question(
     asker = await members.asker(user_id)
     asker_groups = await members.groups_of(user_id)
     audience = (
-        asker_groups if place.private else await members.shared_groups(place.channel, bot_user_id)
+        asker_groups
+        if place.private
+        else await members.shared_groups(place.channel, asker, bot_user_id)
     )
     return Question(
         text=question_text(text, bot_user_id),

@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from adapters.chat.views import AnswerView, SourceLine, view_of
 from bot import texts
 from bot.mentions import without_mass_mentions
-from bot.models import Answer, Citation
+from bot.models import Answer
 
 Block = dict[str, Any]
 
@@ -194,22 +195,22 @@ def partial_message(text: str) -> Message:
     return Message(to_plain(mrkdwn), [section(shown)])
 
 
-def describe(citation: Citation) -> str:
-    title = escape(citation.title[:200])
-    where = _link(citation.url, title) if citation.url else f"{title} (`{citation.source}`)"
-    parts = [f"*[{citation.number}]* {where}"]
-    if citation.pages:
-        parts.append("p. " + ", ".join(map(str, citation.pages)))
-    if citation.updated_at:
-        parts.append(texts.UPDATED.format(date=f"{citation.updated_at:%Y-%m-%d}"))
+def describe(source: SourceLine) -> str:
+    title = escape(source.title[:200])
+    where = _link(source.url, title) if source.url else f"{title} (`{source.source}`)"
+    parts = [f"*[{source.number}]* {where}"]
+    if source.pages:
+        parts.append(texts.PAGES.format(pages=", ".join(map(str, source.pages))))
+    if source.updated:
+        parts.append(texts.UPDATED.format(date=f"{source.updated:%Y-%m-%d}"))
     return " · ".join(parts)
 
 
-def source_blocks(answer: Answer) -> list[Block]:
-    if not answer.citations:
+def source_blocks(view: AnswerView) -> list[Block]:
+    if not view.sources:
         return []
-    heading = texts.SOURCES if answer.answered else texts.CLOSEST_SOURCES
-    lines = [f"*{heading}*", *(describe(c) for c in answer.citations)]
+    heading = texts.SOURCES if view.answered else texts.CLOSEST_SOURCES
+    lines = [f"*{heading}*", *(describe(s) for s in view.sources)]
     return [
         context(*lines[i : i + CONTEXT_ELEMENTS]) for i in range(0, len(lines), CONTEXT_ELEMENTS)
     ]
@@ -230,8 +231,8 @@ def read_value(value: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items() if v is not None}
 
 
-def action_blocks(answer: Answer, extras: Extras) -> list[Block]:
-    answer_id = answer.answer_id or ""
+def action_blocks(view: AnswerView, extras: Extras) -> list[Block]:
+    answer_id = view.answer_id or ""
     value = action_value(answer_id)
     buttons = [
         button(texts.BUTTON_HELPFUL, ACTION_HELPFUL, value),
@@ -243,7 +244,7 @@ def action_blocks(answer: Answer, extras: Extras) -> list[Block]:
     if extras.shareable:
         buttons.append(button(texts.BUTTON_SHARE, ACTION_SHARE, value, style="primary"))
     blocks: list[Block] = []
-    if answer.private_answer_available:
+    if view.private_answer_available:
         blocks.append(section(escape(texts.PRIVATE_AVAILABLE)))
         buttons.append(button(texts.BUTTON_PRIVATE, ACTION_PRIVATE, value))
     blocks.append({"type": "actions", "block_id": f"answer:{answer_id}", "elements": buttons})
@@ -253,11 +254,12 @@ def action_blocks(answer: Answer, extras: Extras) -> list[Block]:
 def answer_messages(answer: Answer, extras: Extras | None = None) -> list[Message]:
     """The answer, then its note, sources and buttons; as many messages as Slack needs."""
     extras = extras or Extras()
-    urls = {c.number: c.url for c in answer.citations if c.url}
-    body = to_mrkdwn(answer.text, urls)
+    view = view_of(answer)
+    urls = {s.number: s.url for s in view.sources if s.url}
+    body = to_mrkdwn(view.text, urls)
     head = [context(extras.header)] if extras.header else []
-    tail = [context("⚠️ " + escape(answer.note))] if answer.note else []
-    tail += source_blocks(answer) + action_blocks(answer, extras)
+    tail = [context("⚠️ " + escape(view.note))] if view.note else []
+    tail += source_blocks(view) + action_blocks(view, extras)
     groups = _pack(head, split_text(body), tail)
     return [Message(to_plain(body) if i == 0 else _fallback(g), g) for i, g in enumerate(groups)]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -18,8 +17,9 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.answering import Reply
-from adapters.services import Services
+from adapters.chat.answer_service import Reply
+from adapters.chat.references import new_reference
+from adapters.chat.services import Services
 from adapters.slack.members import Membership
 from adapters.slack.questions import (
     Place,
@@ -46,10 +46,6 @@ async def acknowledge(ack: AsyncAck) -> None:
     await ack()
 
 
-def new_reference() -> str:
-    return uuid.uuid4().hex[:8]
-
-
 class Replies:
     """Everything the Slack listeners share: services, the Web API client, membership."""
 
@@ -64,16 +60,12 @@ class Replies:
         self.client = client
         self.members = members
         self._contacts = dict(contacts)
+        self.feedback = services.feedback(PLATFORM)
         self._budget = UpdateBudget()
 
     async def first_delivery(self, body: dict[str, Any]) -> bool:
         """False for Slack's retries and duplicate deliveries, on whichever replica they land."""
-        feedback = self.services.runtime.store.feedback
-        for key in delivery_keys(body):
-            if not await feedback.first_delivery(key):
-                log.info("ignoring a repeated delivery (%s)", key)
-                return False
-        return True
+        return await self.services.deliveries.first(*delivery_keys(body))
 
     async def answer_in_conversation(
         self,

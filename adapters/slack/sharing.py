@@ -24,11 +24,9 @@ log = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp, replies: Replies) -> None:
-    answers = replies.services.runtime.store.feedback
-
     async def question_of(body: dict[str, Any]) -> str | None:
-        answer_id = read_value(body["actions"][0].get("value", "")).get("answer")
-        stored = await answers.answer(answer_id) if answer_id else None
+        answer_id = read_value(body["actions"][0].get("value", "")).get("answer", "")
+        stored = await replies.feedback.answer(answer_id)
         return stored.question if stored else None
 
     async def share(body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond) -> None:

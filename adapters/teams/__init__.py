@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import uuid
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -22,7 +21,8 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import Activity, ActivityTypes
 from botframework.connector.auth import AuthenticateRequestResult
 
-from adapters.services import Services
+from adapters.chat.references import new_reference
+from adapters.chat.services import Services
 from adapters.teams.bot import DeskmateBot
 from adapters.teams.proactive import Conversations
 from bot import texts
@@ -140,7 +140,7 @@ def mount_teams(app: web.Application, services: Services) -> None:
 
 async def _on_turn_error(context: TurnContext, error: Exception) -> None:
     """Log with a reference id and tell the user, briefly; never show the exception."""
-    reference = uuid.uuid4().hex[:8]
+    reference = new_reference()
     log.error("a Teams turn failed (ref %s)", reference, exc_info=error)
     if context.activity.type in (ActivityTypes.message, ActivityTypes.event):
         try:

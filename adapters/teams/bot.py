@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
@@ -25,8 +24,10 @@ from botbuilder.schema import (
     ConversationReference,
 )
 
-from adapters.services import Services
-from adapters.teams import cards, commands, questions
+from adapters.chat.commands import parse
+from adapters.chat.references import new_reference
+from adapters.chat.services import Services
+from adapters.teams import cards, questions
 from adapters.teams.commands import Commands
 from adapters.teams.members import Members
 from adapters.teams.proactive import Conversations
@@ -44,11 +45,11 @@ CARD_CONTENT = "application/vnd.microsoft.card.adaptive"
 class DeskmateBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK is untyped
     def __init__(self, services: Services, conversations: Conversations) -> None:
         self._services = services
-        self._store = services.runtime.store
-        self._directory = services.runtime.directory
+        self._feedback = services.feedback(PLATFORM)
+        self._audience = services.runtime.audience
         self._conversations = conversations
         self._commands = Commands(services, conversations)
-        self._members = Members()
+        self._members = Members(self._audience)
 
     # --- messages ------------------------------------------------------------------------
 
@@ -62,14 +63,15 @@ class DeskmateBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK is unt
             return
         if not questions.addressed_to_bot(activity):
             return
-        text = questions.question_text(activity)
-        command = commands.parse(text)
-        if command is not None:
+        command = parse(questions.question_text(activity))
+        if command.name != "ask":
             await self._commands.run(turn_context, command)
             return
         await turn_context.send_activity(Activity(type=ActivityTypes.typing))
         listeners = await self._members.listeners(turn_context)
-        question = questions.to_question(activity, text, self._directory, listeners)
+        question = await questions.to_question(
+            activity, command.argument, self._audience, listeners
+        )
         reference = TurnContext.get_conversation_reference(activity)
         self._services.background(self._answer(reference, question))
 
@@ -78,7 +80,7 @@ class DeskmateBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK is unt
         if not activity.id:
             return True
         key = f"{PLATFORM}:{activity.conversation.id}:{activity.id}"
-        return await self._store.feedback.first_delivery(key)
+        return await self._services.deliveries.first(key)
 
     async def _answer(self, reference: ConversationReference, question: Question) -> None:
         async def reply(context: TurnContext) -> None:
@@ -106,7 +108,7 @@ class DeskmateBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK is unt
         try:
             _, card = await self._press(turn_context, action)
         except Exception:
-            reference = uuid.uuid4().hex[:8]
+            reference = new_reference()
             log.exception("a card action failed (ref %s)", reference)
             return _invoke_error(500, "InternalError", texts.ERROR.format(ref=reference))
         return AdaptiveCardInvokeResponse(status_code=200, type=CARD_CONTENT, value=card)
@@ -125,12 +127,11 @@ class DeskmateBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK is unt
         self, turn_context: TurnContext, action: cards.CardAction
     ) -> tuple[str, dict[str, Any]]:
         """Do what the button asks; what happened, and the card to show afterwards."""
-        stored = await self._store.feedback.answer(action.answer_id)
-        if action.kind == cards.FEEDBACK:
+        stored = await self._feedback.answer(action.answer_id)
+        if action.kind == cards.FEEDBACK and action.rating is not None:
             sender = turn_context.activity.from_property
             user_id = sender.aad_object_id or sender.id
-            await self._store.feedback.record(action.answer_id, PLATFORM, user_id, action.rating)
-            status = texts.FEEDBACK_THANKS_UP if action.rating > 0 else texts.FEEDBACK_THANKS_DOWN
+            status = await self._feedback.rate(action.answer_id, user_id, action.rating)
         else:
             status = await self._answer_privately(turn_context, stored)
         return status, cards.answer_card(cards.view_of_stored(stored, action, status))
@@ -140,7 +141,7 @@ class DeskmateBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK is unt
     ) -> str:
         """Ask the stored question again in a 1:1 chat, with everything the presser may see."""
         if stored is None:
-            return texts.TEAMS_ANSWER_GONE
+            return texts.ANSWER_GONE
         listeners = await self._members.listeners(turn_context)
         asker = questions.asker_of(turn_context.activity, listeners)
         try:
@@ -150,7 +151,7 @@ class DeskmateBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK is unt
             return texts.TEAMS_PRIVATE_FAILED
         conversation_id = questions.conversation_key(reference.conversation.id)
         question = questions.private_question(
-            stored.question, asker, self._directory, conversation_id
+            stored.question, asker, self._audience, conversation_id
         )
         self._services.background(self._answer(reference, question))
         return texts.TEAMS_PRIVATE_SENT

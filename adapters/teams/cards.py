@@ -18,10 +18,13 @@ from urllib.parse import quote
 from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity
 
-from adapters.answering import Reply
+from adapters.chat import views
+from adapters.chat.answer_service import Reply
+from adapters.chat.feedback import Rating
+from adapters.chat.views import AnswerView, SourceLine
 from bot import texts
 from bot.mentions import without_mass_mentions
-from bot.models import Answer, Citation
+from bot.models import NOTES, Answer, NoteKind
 from bot.store.feedback import StoredAnswer
 
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -33,11 +36,7 @@ MAX_TITLE = 150
 FEEDBACK = "feedback"
 PRIVATE = "private"
 VERBS = {FEEDBACK: "deskmate.feedback", PRIVATE: "deskmate.private"}
-NOTES = {
-    "not_grounded": texts.NOT_GROUNDED_NOTE,
-    "llm_fallback": texts.LLM_FALLBACK_NOTE,
-    "reply_rejected": texts.REPLY_REJECTED_NOTE,
-}
+RATINGS: tuple[Rating, ...] = (1, -1)
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _BULLET = re.compile(r"^\s*[-*•]\s+")
@@ -45,21 +44,11 @@ _URL_SAFE = ":/?#=&%~+,;@!$"  # keep a URL as it is, but escape what ends a Mark
 
 
 @dataclass(frozen=True)
-class SourceLine:
-    number: int
-    title: str
-    url: str | None
-    detail: str = ""
+class Card:
+    """What an answer card shows: the answer's view, the offer of a private answer, and what
+    a button press did."""
 
-
-@dataclass(frozen=True)
-class AnswerView:
-    """What an answer card shows."""
-
-    answer_id: str | None
-    text: str
-    sources: tuple[SourceLine, ...]
-    note: str | None = None
+    view: AnswerView
     offer_private: bool = False
     status: str | None = None
 
@@ -70,62 +59,54 @@ class CardAction:
 
     kind: str
     answer_id: str
-    rating: int = 0
-    note: str | None = None
+    rating: Rating | None = None
+    note: NoteKind | None = None
     offer_private: bool = False
 
 
 # --- from the engine's answer, or from the stored one ---------------------------------------
 
 
-def view_of(answer: Answer, *, private: bool) -> AnswerView:
-    return AnswerView(
-        answer_id=answer.answer_id,
-        text=answer.text,
-        sources=tuple(_source_line(c) for c in answer.citations),
-        note=answer.note,
-        offer_private=answer.private_answer_available and not private,
-    )
+def view_of(answer: Answer, *, private: bool) -> Card:
+    offer = answer.private_answer_available and not private
+    return Card(views.view_of(answer), offer_private=offer)
 
 
-def view_of_stored(stored: StoredAnswer | None, action: CardAction, status: str) -> AnswerView:
+def view_of_stored(stored: StoredAnswer | None, action: CardAction, status: str) -> Card:
     """The card again, after a button press, with `status` saying what happened."""
     if stored is None:
-        return AnswerView(action.answer_id, "", (), status=status)
-    sources = tuple(
-        SourceLine(n, str(s.get("title") or s.get("path") or ""), s.get("url"))
-        for n, s in enumerate(stored.sources, start=1)
-    )
-    return AnswerView(
-        stored.id, stored.answer, sources, action.note, action.offer_private, status=status
-    )
+        return Card(AnswerView(action.answer_id, "", ()), status=status)
+    view = views.view_of_stored(stored, action.note)
+    return Card(view, action.offer_private, status=status)
 
 
-def _source_line(citation: Citation) -> SourceLine:
+def _detail(source: SourceLine) -> str:
     details = []
-    if citation.updated_at:
-        details.append(texts.UPDATED.format(date=f"{citation.updated_at:%Y-%m-%d}"))
-    if citation.pages:
-        details.append(texts.TEAMS_PAGES.format(pages=", ".join(map(str, citation.pages))))
-    if not citation.url:
-        details.append(f"{citation.source}/{citation.path}")
-    return SourceLine(citation.number, citation.title, citation.url, " · ".join(details))
+    if source.updated:
+        details.append(texts.UPDATED.format(date=f"{source.updated:%Y-%m-%d}"))
+    if source.pages:
+        details.append(texts.PAGES.format(pages=", ".join(map(str, source.pages))))
+    if not source.url:
+        details.append(source.location)
+    return " · ".join(details)
 
 
 # --- the card --------------------------------------------------------------------------------
 
 
-def answer_card(view: AnswerView) -> dict[str, Any]:
-    """The Adaptive Card for `view`, within Teams' size limit."""
-    view = replace(view, sources=tuple(_shortened(s) for s in view.sources[:MAX_SOURCES]))
-    card = _card(view, view.text, shortened=False)
-    if _size(card) <= CARD_BUDGET:
-        return card
-    room = CARD_BUDGET - _size(_card(view, "…", shortened=True)) + _encoded("…")
-    return _card(view, _cut(view.text, room), shortened=True)
+def answer_card(card: Card) -> dict[str, Any]:
+    """The Adaptive Card for `card`, within Teams' size limit."""
+    sources = tuple(_shortened(s) for s in card.view.sources[:MAX_SOURCES])
+    card = replace(card, view=replace(card.view, sources=sources))
+    drawn = _card(card, card.view.text, shortened=False)
+    if _size(drawn) <= CARD_BUDGET:
+        return drawn
+    room = CARD_BUDGET - _size(_card(card, "…", shortened=True)) + _encoded("…")
+    return _card(card, _cut(card.view.text, room), shortened=True)
 
 
-def _card(view: AnswerView, text: str, *, shortened: bool) -> dict[str, Any]:
+def _card(card: Card, text: str, *, shortened: bool) -> dict[str, Any]:
+    view = card.view
     body: list[dict[str, Any]] = []
     if text:
         body.append(_text_block(without_mass_mentions(to_markdown(text))))
@@ -133,18 +114,16 @@ def _card(view: AnswerView, text: str, *, shortened: bool) -> dict[str, Any]:
         body.append(_text_block(texts.TEAMS_SHORTENED, isSubtle=True, size="Small"))
     if view.note:
         body.append(_text_block(view.note, isSubtle=True, size="Small"))
-    if view.offer_private:
+    if card.offer_private:
         body.append(_text_block(texts.PRIVATE_AVAILABLE, color="Accent"))
     if view.sources:
-        body.append(
-            _text_block(texts.TEAMS_SOURCES, weight="Bolder", separator=True, spacing="Medium")
-        )
+        body.append(_text_block(texts.SOURCES, weight="Bolder", separator=True, spacing="Medium"))
         body.extend(
             _text_block(_source_markdown(s), size="Small", spacing="Small") for s in view.sources
         )
-    if view.status:
-        body.append(_text_block(view.status, isSubtle=True, separator=True))
-    card: dict[str, Any] = {
+    if card.status:
+        body.append(_text_block(card.status, isSubtle=True, separator=True))
+    drawn: dict[str, Any] = {
         "type": "AdaptiveCard",
         "$schema": CARD_SCHEMA,
         "version": CARD_VERSION,
@@ -152,27 +131,26 @@ def _card(view: AnswerView, text: str, *, shortened: bool) -> dict[str, Any]:
         "body": body,
     }
     if view.answer_id:
-        card["actions"] = _actions(view, view.answer_id)
-    return card
+        drawn["actions"] = _actions(card, view.answer_id)
+    return drawn
 
 
 def _text_block(text: str, **style: Any) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, "wrap": True, **style}
 
 
-def _actions(view: AnswerView, answer_id: str) -> list[dict[str, Any]]:
+def _actions(card: Card, answer_id: str) -> list[dict[str, Any]]:
     state: dict[str, Any] = {"answer_id": answer_id}
-    note = next((key for key, text in NOTES.items() if text == view.note), None)
-    if note:
-        state["note"] = note
-    if view.offer_private:
+    if card.view.note_kind:
+        state["note"] = card.view.note_kind
+    if card.offer_private:
         state["offer_private"] = True
     actions = [
-        _action(texts.TEAMS_HELPFUL, FEEDBACK, {**state, "rating": 1}),
-        _action(texts.TEAMS_NOT_HELPFUL, FEEDBACK, {**state, "rating": -1}),
+        _action(texts.BUTTON_HELPFUL, FEEDBACK, {**state, "rating": 1}),
+        _action(texts.BUTTON_NOT_HELPFUL, FEEDBACK, {**state, "rating": -1}),
     ]
-    if view.offer_private:
-        actions.append(_action(texts.TEAMS_ANSWER_PRIVATELY, PRIVATE, state))
+    if card.offer_private:
+        actions.append(_action(texts.BUTTON_PRIVATE, PRIVATE, state))
     return actions
 
 
@@ -194,7 +172,8 @@ def _source_markdown(source: SourceLine) -> str:
     if url.startswith(("https://", "http://")):
         title = f"[{title}]({quote(url, safe=_URL_SAFE)})"
     line = f"[{source.number}] {title}"
-    return f"{line} · {source.detail}" if source.detail else line
+    detail = _detail(source)
+    return f"{line} · {detail}" if detail else line
 
 
 def _shortened(source: SourceLine) -> SourceLine:
@@ -254,14 +233,14 @@ def action_from(data: object) -> CardAction | None:
     kind, answer_id = data.get("deskmate"), data.get("answer_id")
     if kind not in VERBS or not isinstance(answer_id, str) or not 0 < len(answer_id) <= 64:
         return None
-    rating = next((r for r in (1, -1) if data.get("rating") == r), 0)
-    if kind == FEEDBACK and not rating:
+    rating = next((r for r in RATINGS if data.get("rating") == r), None)
+    if kind == FEEDBACK and rating is None:
         return None
     return CardAction(
         kind=kind,
         answer_id=answer_id,
-        rating=rating if kind == FEEDBACK else 0,
-        note=NOTES.get(str(data.get("note"))),
+        rating=rating if kind == FEEDBACK else None,
+        note=next((kind for kind in NOTES if kind == data.get("note")), None),
         offer_private=data.get("offer_private") is True,
     )
 

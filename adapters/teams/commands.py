@@ -1,18 +1,16 @@
-"""Commands typed to the bot: `help`, `status`, `reindex [source]`; and the welcome text.
+"""Commands typed to the bot (`help`, `status`, `reindex [source]`) and the welcome text, as
+Teams Markdown; what each command means is `adapters.chat.commands`.
 
-`reindex` is for the ids in `DESKMATE_ADMINS` (AAD object ids, or Teams user ids). It uses the
-same background job as Slack, so a request while a run is in progress anywhere is refused; the
-admin hears how it ended through a proactive message to the conversation they asked in.
+The admin hears how a re-index ended through a proactive message to the conversation they
+asked in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
 from botbuilder.core import TurnContext
 
-from adapters.services import Services
+from adapters.chat.commands import Command, Knowledge, Status, is_admin
+from adapters.chat.services import Services
 from adapters.teams import questions
 from adapters.teams.proactive import Conversations
 from bot import texts
@@ -21,104 +19,75 @@ from bot.models import EVERYONE
 TRIGGER = "teams"
 
 
-@dataclass(frozen=True)
-class Command:
-    name: str
-    args: tuple[str, ...] = ()
-
-
-def parse(text: str) -> Command | None:
-    """`help` and `status` alone, or `reindex` with optional source names; else a question."""
-    words = text.strip().removeprefix("/").split()
-    if not words:
-        return None
-    name = words[0].lower()
-    if name in ("help", "status") and len(words) == 1:
-        return Command(name)
-    if name == "reindex":
-        return Command(name, tuple(words[1:]))
-    return None
-
-
 class Commands:
     def __init__(self, services: Services, conversations: Conversations) -> None:
         self._services = services
-        self._runtime = services.runtime
+        self._commands = services.commands
         self._conversations = conversations
 
     async def run(self, context: TurnContext, command: Command) -> None:
         if command.name == "help":
             text = texts.TEAMS_HELP
         elif command.name == "status":
-            text = await self.status(self._audience(context))
+            text = status_text(await self._commands.status(self._audience(context)))
         else:
-            text = await self.reindex(context, command.args)
+            text = await self.reindex(context, command.sources)
         await context.send_activity(text)
 
     def _audience(self, context: TurnContext) -> frozenset[str]:
         """Who reads the status: the asker in a 1:1 chat, anyone in a shared conversation."""
         if not questions.is_personal(context.activity):
             return frozenset({EVERYONE})
-        return self._runtime.directory.groups_of(questions.asker_of(context.activity, None))
+        asker = questions.asker_of(context.activity, None)
+        return self._services.runtime.directory.groups_of(asker)
 
-    async def status(self, audience: frozenset[str]) -> str:
-        stats = await self._runtime.store.stats(audience)
-        if not stats:
-            return texts.TEAMS_STATUS_EMPTY
-        lines = [texts.TEAMS_STATUS_TITLE, ""]
-        lines += [
-            texts.TEAMS_STATUS_SOURCE.format(
-                source=s.source,
-                documents=s.documents,
-                chunks=s.chunks,
-                when=f"{s.last_indexed:%Y-%m-%d %H:%M} UTC" if s.last_indexed else "never",
-            )
-            for s in stats
-        ]
-        runs = await self._runtime.store.runs.recent(1)
-        if runs:
-            run = runs[0]
-            took = f" and took {run.duration_s:.0f}s" if run.duration_s is not None else ""
-            lines += [
-                "",
-                texts.TEAMS_STATUS_LAST_RUN.format(
-                    status=run.status,
-                    trigger=run.trigger,
-                    when=f"{run.started_at:%Y-%m-%d %H:%M} UTC",
-                    took=took,
-                ),
-            ]
-        if await self._services.reindexer.running():
-            lines += ["", texts.TEAMS_STATUS_RUNNING]
-        return "\n".join(lines)
-
-    async def reindex(self, context: TurnContext, only: Sequence[str]) -> str:
-        if not self.is_admin(context):
+    async def reindex(self, context: TurnContext, only: tuple[str, ...]) -> str:
+        sender = context.activity.from_property
+        if not is_admin(self._services.settings.admin_ids, sender.aad_object_id, sender.id):
             return texts.REINDEX_NOT_ADMIN
-        known = [s.name for s in self._runtime.configured_sources()]
-        unknown = [name for name in only if name not in known]
-        if unknown:
-            return texts.TEAMS_REINDEX_UNKNOWN.format(
-                unknown=", ".join(unknown), known=", ".join(known)
-            )
         reference = TurnContext.get_conversation_reference(context.activity)
         notify = self._conversations.notifier(reference)
-        return await self._services.reindexer.request(TRIGGER, list(only), notify)
-
-    def is_admin(self, context: TurnContext) -> bool:
-        sender = context.activity.from_property
-        admins = {a.lower() for a in self._services.settings.admin_ids}
-        return any(i and i.lower() in admins for i in (sender.aad_object_id, sender.id))
+        return await self._commands.reindex(TRIGGER, only, notify)
 
     async def welcome(self) -> str:
         """What the bot knows (sources everyone may see) and how to ask."""
-        public = {s.name for s in self._runtime.configured_sources() if EVERYONE in s.audience}
-        stats = [s for s in await self._runtime.store.stats() if s.source in public]
-        if not stats:
-            knowledge = texts.TEAMS_KNOWLEDGE_EMPTY
-        else:
-            knowledge = texts.TEAMS_KNOWLEDGE.format(
-                documents=sum(s.documents for s in stats),
-                sources=", ".join(s.source for s in stats),
-            )
-        return texts.TEAMS_WELCOME.format(knowledge=knowledge)
+        return welcome_text(await self._commands.knowledge())
+
+
+def status_text(status: Status) -> str:
+    if not status.sources:
+        return texts.TEAMS_STATUS_EMPTY
+    lines = [texts.TEAMS_STATUS_TITLE, ""]
+    lines += [
+        texts.TEAMS_STATUS_SOURCE.format(
+            source=s.source,
+            documents=s.documents,
+            chunks=s.chunks,
+            when=f"{s.last_indexed:%Y-%m-%d %H:%M} UTC" if s.last_indexed else "never",
+        )
+        for s in status.sources
+    ]
+    run = status.last_run
+    if run is not None:
+        took = f" and took {run.duration_s:.0f}s" if run.duration_s is not None else ""
+        lines += [
+            "",
+            texts.TEAMS_STATUS_LAST_RUN.format(
+                status=run.status,
+                trigger=run.trigger,
+                when=f"{run.started_at:%Y-%m-%d %H:%M} UTC",
+                took=took,
+            ),
+        ]
+    if status.running:
+        lines += ["", texts.STATUS_RUNNING]
+    return "\n".join(lines)
+
+
+def welcome_text(knowledge: Knowledge) -> str:
+    if not knowledge.sources:
+        return texts.TEAMS_WELCOME.format(knowledge=texts.TEAMS_KNOWLEDGE_EMPTY)
+    what = texts.TEAMS_KNOWLEDGE.format(
+        documents=knowledge.documents, sources=", ".join(knowledge.sources)
+    )
+    return texts.TEAMS_WELCOME.format(knowledge=what)

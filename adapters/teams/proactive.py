@@ -13,7 +13,7 @@ from botbuilder.core.teams.teams_activity_extensions import teams_get_channel_da
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import ConversationParameters, ConversationReference
 
-from adapters.reindexing import Notify
+from adapters.chat.reindex_requests import Notify
 
 Logic = Callable[[TurnContext], Awaitable[None]]
 

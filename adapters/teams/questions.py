@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from botbuilder.schema import Activity, ChannelAccount
 
-from bot.groups import Directory
-from bot.models import EVERYONE, Asker, Question
+from bot.audience import Audience
+from bot.models import Asker, Question
 
 PERSONAL = "personal"
 _AT_TAG = re.compile(r"<at[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
@@ -65,30 +65,26 @@ def asker_of(activity: Activity, listeners: Sequence[Asker] | None) -> Asker:
     return Asker(user_id=user_id, display_name=sender.name)
 
 
-def to_question(
-    activity: Activity, text: str, directory: Directory, listeners: Sequence[Asker] | None
+async def to_question(
+    activity: Activity, text: str, audience: Audience, listeners: Sequence[Asker] | None
 ) -> Question:
     asker = asker_of(activity, listeners)
     conversation_id = conversation_key(activity.conversation.id)
     if is_personal(activity):
-        return private_question(text, asker, directory, conversation_id)
-    asker_groups = directory.groups_of(asker)
-    shared = directory.shared_by(listeners) if listeners else frozenset({EVERYONE})
+        return private_question(text, asker, audience, conversation_id)
     return Question(
         text=text,
         asker=asker,
-        audience=shared & asker_groups,
-        asker_groups=asker_groups,
+        audience=await audience.shared(asker, listeners),
+        asker_groups=audience.private(asker),
         conversation_id=conversation_id,
         private=False,
     )
 
 
-def private_question(
-    text: str, asker: Asker, directory: Directory, conversation_id: str
-) -> Question:
+def private_question(text: str, asker: Asker, audience: Audience, conversation_id: str) -> Question:
     """A question answered where only the asker can read it."""
-    groups = directory.groups_of(asker)
+    groups = audience.private(asker)
     return Question(text, asker, groups, groups, conversation_id, private=True)
 
 

@@ -8,6 +8,8 @@ from typing import Any
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
+from bot.models import Citation
+
 
 @dataclass(frozen=True)
 class StoredAnswer:
@@ -17,6 +19,19 @@ class StoredAnswer:
     answer: str
     sources: list[dict[str, Any]]
     answered: bool
+
+
+def source_record(citation: Citation) -> dict[str, Any]:
+    """A cited source as stored with its answer: enough to show it again as it was shown."""
+    return {
+        "number": citation.number,
+        "title": citation.title,
+        "url": citation.url,
+        "source": citation.source,
+        "path": citation.path,
+        "pages": list(citation.pages),
+        "updated_at": citation.updated_at.isoformat() if citation.updated_at else None,
+    }
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ enough rows.
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Literal
 
 import numpy as np
 from psycopg.rows import dict_row
@@ -115,7 +116,12 @@ LIMIT %(limit)s
 """
 )
 
-MODES = {"hybrid": HYBRID_SQL, "vector": VECTOR_ONLY_SQL, "keyword": KEYWORD_ONLY_SQL}
+SearchMode = Literal["hybrid", "vector", "keyword"]
+MODES: dict[SearchMode, str] = {
+    "hybrid": HYBRID_SQL,
+    "vector": VECTOR_ONLY_SQL,
+    "keyword": KEYWORD_ONLY_SQL,
+}
 
 
 class SearchStore:
@@ -132,7 +138,7 @@ class SearchStore:
         limit: int = 6,
         per_document: int = 3,
         candidates: int = 40,
-        mode: str = "hybrid",
+        mode: SearchMode = "hybrid",
     ) -> list[Chunk]:
         """The best `limit` chunks for `query` that the `groups` may see."""
         params = {

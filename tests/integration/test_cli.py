@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -91,6 +92,13 @@ def test_a_missing_path_is_a_one_line_error(empty_db: str, tmp_path: Path) -> No
 
 def test_an_empty_question_is_a_usage_error() -> None:
     assert runner.invoke(app, ["ask", "  "]).exit_code == 2
+
+
+def test_version_prints_the_installed_version() -> None:
+    result = CliRunner().invoke(app, ["--version"])
+
+    assert result.exit_code == 0
+    assert result.output.strip() == f"deskmate {version('deskmate')}"
 
 
 def test_an_unknown_option_is_a_usage_error() -> None:

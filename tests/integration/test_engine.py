@@ -138,6 +138,17 @@ async def test_a_model_sending_garbage_or_never_finishing_gets_an_extractive_ans
     assert " more more" not in answer.text  # nothing of the endless stream is kept
 
 
+async def test_a_bug_is_not_passed_off_as_a_slow_model(llm: tuple[Runtime, FakeOpenAI]) -> None:
+    runtime, fake = llm
+    fake.script("The ESPP discount is 15% [1].")
+
+    async def broken(text: str) -> None:
+        raise ValueError("a bug in a streaming callback")
+
+    with pytest.raises(ValueError, match="a bug"):
+        await runtime.engine.answer(ask("What is the ESPP discount?"), broken)
+
+
 async def test_streaming_sends_growing_partial_text(llm: tuple[Runtime, FakeOpenAI]) -> None:
     runtime, fake = llm
     fake.script("The ESPP discount is 15% [1].")

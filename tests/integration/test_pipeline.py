@@ -154,6 +154,11 @@ async def test_a_run_left_running_by_a_dead_process_is_marked_abandoned(
 
 
 async def test_concurrent_runs_one_wins(runtime: Runtime, folder: Path) -> None:
+    async with runtime.store.runs.exclusive():  # a run in another process holds the lock
+        with pytest.raises(ReindexRunning):
+            await runtime.index([_source(folder)], "blocked")
+    assert "blocked" not in [r.trigger for r in await runtime.store.runs.recent(5)]
+
     results = await asyncio.gather(
         runtime.index([_source(folder)], "a"),
         runtime.index([_source(folder)], "b"),

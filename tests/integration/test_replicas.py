@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from adapters.chat.services import Services
 from adapters.runtime import open_runtime
 from adapters.server import SERVICES, build_app
-from adapters.services import Services
 from tests.conftest import make_settings
 from tests.fakes.bot_connector import FakeBotConnector, serve
 from tests.fakes.slack_api import (

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from adapters.chat.services import Services
 from adapters.runtime import Runtime, open_runtime
 from adapters.server import SERVICES, build_app
-from adapters.services import Services
 from adapters.slack.render import (
     ACTION_HANDOFF,
     ACTION_HELPFUL,

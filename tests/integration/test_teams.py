@@ -23,12 +23,13 @@ from botframework.connector.auth import ChannelValidation
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from PIL import Image
+from prometheus_client import REGISTRY
 from typer.testing import CliRunner
 
+from adapters.chat.services import Services
 from adapters.cli import app as cli
 from adapters.runtime import open_runtime
 from adapters.server import SERVICES, build_app
-from adapters.services import Services
 from bot import texts
 from bot.errors import ConfigError
 from tests.conftest import make_settings
@@ -216,7 +217,7 @@ async def test_a_personal_message_is_answered_with_a_card_citing_its_sources(
         f"/v3/conversations/{question['conversation']['id']}/activities/{question['id']}"
     )
     titles = [a["title"] for a in reply.card["actions"]]  # type: ignore[index]
-    assert titles == [texts.TEAMS_HELPFUL, texts.TEAMS_NOT_HELPFUL]
+    assert titles == [texts.BUTTON_HELPFUL, texts.BUTTON_NOT_HELPFUL]
 
 
 async def test_the_typing_indicator_shows_before_the_answer(teams: Teams) -> None:
@@ -376,7 +377,7 @@ async def test_in_a_channel_restricted_documents_stay_out_and_a_private_answer_i
     assert "hr-restricted/" not in text
     assert "170000" not in text
     assert texts.PRIVATE_AVAILABLE in text
-    assert _button(reply, "deskmate.private")["title"] == texts.TEAMS_ANSWER_PRIVATELY
+    assert _button(reply, "deskmate.private")["title"] == texts.BUTTON_PRIVATE
 
 
 async def test_answer_me_privately_answers_in_a_new_1_1_chat(teams: Teams) -> None:
@@ -475,6 +476,18 @@ async def test_thumbs_down_by_action_execute_is_stored_and_the_card_says_so(team
     assert await teams.services.runtime.store.feedback.counts() == {-1: 1}
 
 
+async def test_feedback_from_teams_is_counted_like_slacks(teams: Teams) -> None:
+    question = teams.personal("What is the ESPP discount?")
+    reply = await teams.ask(question)
+    down = next(a for a in reply.card["actions"] if a["data"].get("rating") == -1)  # type: ignore[index]
+    before = REGISTRY.get_sample_value("deskmate_feedback_total", {"rating": "down"}) or 0.0
+
+    await teams.post(teams.press(question, down, PAT))
+
+    after = REGISTRY.get_sample_value("deskmate_feedback_total", {"rating": "down"})
+    assert after == before + 1
+
+
 async def test_thumbs_up_by_action_submit_is_stored_and_the_card_is_updated(teams: Teams) -> None:
     question = teams.personal("What is the ESPP discount?")
     reply = await teams.ask(question)
@@ -560,7 +573,7 @@ async def test_reindex_while_another_run_holds_the_lock_is_refused(teams: Teams)
 async def test_reindex_of_an_unknown_source_names_the_known_ones(teams: Teams) -> None:
     reply = await teams.ask(teams.personal("reindex payroll", sender=HR_LEAD))
 
-    assert reply.body["text"] == texts.TEAMS_REINDEX_UNKNOWN.format(
+    assert reply.body["text"] == texts.REINDEX_UNKNOWN.format(
         unknown="payroll", known="eng-wiki, hr, hr-restricted"
     )
 

@@ -1,5 +1,6 @@
 """Deploy files cannot run here (no Docker engine), so their references are checked instead:
-every setting they pass exists, ports and probes match what `deskmate serve` provides."""
+every setting they pass exists, ports and probes match what `deskmate serve` provides (its
+routes read from the real application's router)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
+from pydantic import SecretStr
 
+from adapters.runtime import open_runtime
+from adapters.server import build_app
 from bot.settings import Settings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
@@ -18,7 +23,6 @@ SETTING_NAMES = {
     for alias in field.validation_alias.choices  # type: ignore[union-attr]
 }
 DEFAULT_PORT = Settings(_env_file=None).port  # type: ignore[call-arg]
-SERVE_ROUTES = {"/healthz", "/readyz", "/metrics", "/slack/events", "/api/messages"}
 
 
 def _k8s() -> list[dict[str, Any]]:
@@ -66,14 +70,25 @@ def test_k8s_config_and_secret_hold_only_real_settings() -> None:
     assert set(secret["stringData"]) <= SETTING_NAMES
 
 
-def test_k8s_probes_and_ports_match_the_server() -> None:
+@pytest.fixture
+async def serve_routes(settings: Settings) -> set[str]:
+    """The paths `deskmate serve` answers, with Slack and Teams both configured."""
+    slack = {"slack_bot_token": SecretStr("xoxb-test"), "slack_signing_secret": SecretStr("s")}
+    async with open_runtime(settings.model_copy(update=slack)) as runtime:
+        app = build_app(runtime)
+        return {route.resource.canonical for route in app.router.routes() if route.resource}
+
+
+async def test_k8s_probes_and_ports_match_the_server(serve_routes: set[str]) -> None:
     (deployment,) = _kind("Deployment")
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
 
     assert container["ports"][0]["containerPort"] == DEFAULT_PORT
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
-    assert {container["readinessProbe"]["httpGet"]["path"]} <= SERVE_ROUTES
+    assert {container["readinessProbe"]["httpGet"]["path"]} <= serve_routes
+    assert {container["livenessProbe"]["httpGet"]["path"]} <= serve_routes
+    assert {"/slack/events", "/api/messages", "/metrics"} <= serve_routes
     assert deployment["spec"]["template"]["spec"]["securityContext"]["runAsNonRoot"] is True
 
 

@@ -18,17 +18,6 @@ def test_groups_are_found_by_user_id_or_email() -> None:
     assert DIRECTORY.groups_of(Asker("T-123", email="Dana@acme.example")) == {EVERYONE, "hr"}
 
 
-def test_a_shared_conversation_may_use_only_what_every_listener_may_see() -> None:
-    listeners = [Asker("U0HR"), Asker("U0ENG")]
-
-    assert DIRECTORY.shared_by(listeners) == {EVERYONE, "eng"}
-    assert DIRECTORY.shared_by([*listeners, Asker("U0NEW")]) == {EVERYONE}
-
-
-def test_unknown_listeners_mean_everyone_only() -> None:
-    assert DIRECTORY.shared_by([]) == {EVERYONE}
-
-
 def test_a_missing_file_means_no_groups_and_a_broken_one_is_a_clear_error(tmp_path: Path) -> None:
     assert Directory.from_file(tmp_path / "none.yaml").groups_of(Asker("x")) == {EVERYONE}
     broken = tmp_path / "groups.yaml"

@@ -140,7 +140,7 @@ def test_i_dont_know_shows_the_closest_sources() -> None:
 
 
 def test_a_note_is_shown_as_a_warning_above_the_sources() -> None:
-    (message,) = answer_messages(answer(note=texts.LLM_FALLBACK_NOTE))
+    (message,) = answer_messages(answer(note_kind="llm_fallback"))
 
     assert context_text(message).startswith("⚠️ " + texts.LLM_FALLBACK_NOTE)
 

@@ -4,14 +4,15 @@ feedback buttons that work on every client, and a size that Teams accepts."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from adapters.answering import Reply
+from adapters.chat.answer_service import Reply
 from adapters.teams import cards
 from bot import texts
 from bot.models import Answer, Citation
-from bot.store.feedback import StoredAnswer
+from bot.store.feedback import StoredAnswer, source_record
 
 
 def _citation(number: int, title: str = "Benefits Guide", url: str | None = None) -> Citation:
@@ -55,7 +56,7 @@ def test_the_card_shows_the_answer_and_numbered_sources_linked_to_their_document
     assert card["version"] == "1.5"
     assert _texts(card) == [
         "The ESPP discount is 15% [1].",
-        texts.TEAMS_SOURCES,
+        texts.SOURCES,
         "[1] [Benefits Guide](https://hr.example/doc-1.docx) · updated 2026-01-05",
         "[2] PTO Policy · updated 2026-01-05 · hr/doc-2.docx",  # no link: where it lives
     ]
@@ -68,7 +69,7 @@ def test_feedback_buttons_use_action_execute_with_action_submit_for_older_client
     assert (up["type"], up["verb"], up["title"]) == (
         "Action.Execute",
         "deskmate.feedback",
-        texts.TEAMS_HELPFUL,
+        texts.BUTTON_HELPFUL,
     )
     assert up["data"] == {"deskmate": "feedback", "answer_id": "a1b2c3d4e5f60718", "rating": 1}
     assert up["fallback"] == {"type": "Action.Submit", "title": up["title"], "data": up["data"]}
@@ -146,7 +147,7 @@ def test_after_feedback_the_card_is_redrawn_from_the_stored_answer_with_its_stat
     assert _texts(card) == [
         "The ESPP discount is 15% [1].",
         texts.NOT_GROUNDED_NOTE,
-        texts.TEAMS_SOURCES,
+        texts.SOURCES,
         "[1] [Benefits Guide](https://hr.example/b.docx)",
         texts.FEEDBACK_THANKS_UP,
     ]
@@ -165,3 +166,24 @@ def test_only_deskmates_own_well_formed_buttons_are_accepted() -> None:
     forged = cards.action_from({**good, "note": "Your password expired, reply with it"})
     assert forged is not None
     assert forged.note is None
+
+
+def test_a_redrawn_card_keeps_the_pages_and_dates_of_its_sources() -> None:
+    citation = replace(_citation(1, url=""), pages=(2, 5))
+    answer = _answer(citations=(citation,))
+    stored = StoredAnswer(
+        id=answer.answer_id or "",
+        asker="u1",
+        question="What is the ESPP discount?",
+        answer=answer.text,
+        sources=[source_record(citation)],
+        answered=True,
+    )
+    press = cards.action_from({"deskmate": "feedback", "answer_id": stored.id, "rating": 1})
+    assert press is not None
+
+    first = _texts(cards.answer_card(cards.view_of(answer, private=True)))
+    again = _texts(cards.answer_card(cards.view_of_stored(stored, press, "thanks")))
+
+    assert again[:-1] == first
+    assert "[1] Benefits Guide · updated 2026-01-05 · p. 2, 5 · hr/doc-1.docx" in again

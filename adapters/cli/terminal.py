@@ -9,8 +9,11 @@ from rich.markdown import Markdown
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from adapters.chat.commands import COUNT_KEYS
+from adapters.chat.views import SourceLine, view_of
+from bot import texts
 from bot.evaluation import Summary
-from bot.models import Answer, Citation
+from bot.models import Answer
 from bot.store import SourceStats
 from bot.store.runs import IndexRun
 from indexer.pipeline import RunSummary
@@ -60,21 +63,27 @@ def print_summary(console: Console, summary: RunSummary) -> None:
 
 
 def print_answer(console: Console, question: str, answer: Answer) -> None:
-    console.print(Markdown(answer.text))
-    if answer.note:
-        console.print(f"[yellow]{answer.note}[/]")
-    if answer.citations:
-        console.print("[bold]Sources[/]" if answer.answered else "[bold]Closest sources[/]")
-        for citation in answer.citations:
-            console.print(f"  [{citation.number}] {describe(citation)}", highlight=False)
+    view = view_of(answer)
+    console.print(Markdown(view.text))
+    if view.note:
+        console.print(f"[yellow]{view.note}[/]")
+    if view.sources:
+        heading = texts.SOURCES if view.answered else texts.CLOSEST_SOURCES
+        console.print(f"[bold]{heading}[/]")
+        for source in view.sources:
+            console.print(f"  [{source.number}] {describe(source)}", highlight=False)
     console.print()
 
 
-def describe(citation: Citation) -> str:
-    where = citation.url or f"{citation.source}:{citation.path}"
-    pages = f", p. {', '.join(map(str, citation.pages))}" if citation.pages else ""
-    fresh = f" (updated {citation.updated_at:%Y-%m-%d})" if citation.updated_at else ""
-    return f"{citation.title}{pages} — {where}{fresh}"
+def describe(source: SourceLine) -> str:
+    where = source.url or f"{source.source}:{source.path}"
+    line = source.title
+    if source.pages:
+        line += ", " + texts.PAGES.format(pages=", ".join(map(str, source.pages)))
+    line += f" — {where}"
+    if source.updated:
+        line += " (" + texts.UPDATED.format(date=f"{source.updated:%Y-%m-%d}") + ")"
+    return line
 
 
 def print_status(console: Console, stats: Sequence[SourceStats], runs: Sequence[IndexRun]) -> None:
@@ -94,9 +103,6 @@ def print_status(console: Console, stats: Sequence[SourceStats], runs: Sequence[
         )
         for error in run.errors[:10]:
             console.print(f"  [red]✗[/] {error.get('path')}: {error.get('reason')}")
-
-
-COUNT_KEYS = ("added", "updated", "unchanged", "deleted", "failed")
 
 
 def print_evaluation(console: Console, summary: Summary, k: int) -> None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
 from adapters import metrics
+from adapters.chat.references import new_reference
 from adapters.runtime import Runtime
 from bot import texts
 from bot.errors import ReindexRunning
@@ -65,7 +65,7 @@ class Reindexer:
         return summary
 
     async def _run(self, trigger: str, only: Sequence[str], notify: Notify) -> None:
-        reference = uuid.uuid4().hex[:8]
+        reference = new_reference()
         try:
             summary = await self.run_now(trigger, only)
             message = texts.REINDEX_RUNNING if summary is None else summary_text(summary)

@@ -8,8 +8,11 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from adapters.answering import AnswerService
-from adapters.reindexing import Notify, Reindexer, summary_text
+from adapters.chat.answer_service import AnswerService
+from adapters.chat.commands import Commands
+from adapters.chat.deliveries import Deliveries
+from adapters.chat.feedback import Feedback
+from adapters.chat.reindex_requests import Notify, Reindexer, summary_text
 from adapters.runtime import Runtime
 from bot import texts
 
@@ -27,9 +30,15 @@ class Services:
             runtime.settings.max_question_chars,
         )
         self.reindexer = Reindexer(runtime)
+        self.commands = Commands(runtime, self.reindexer)
+        self.deliveries = Deliveries(runtime.store.feedback)
         self.accepting = True
         self.admin_notifiers: list[Notify] = []
         self._tasks: set[asyncio.Task[Any]] = set()
+
+    def feedback(self, platform: str) -> Feedback:
+        """Feedback on answers, recorded as coming from `platform`."""
+        return Feedback(self.runtime.store.feedback, platform)
 
     async def scheduled_reindex(self) -> None:
         """The nightly job: re-index, and tell the admins when files failed."""

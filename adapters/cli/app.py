@@ -11,22 +11,23 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
-from adapters.console import (
+from adapters.cli.terminal import (
     RichProgress,
     print_answer,
     print_evaluation,
     print_status,
     print_summary,
 )
+from adapters.cli.tone import tone_app
 from adapters.logs import configure_logging
 from adapters.runtime import Runtime, open_runtime
-from adapters.tone_cli import tone_app
 from bot import texts
 from bot.errors import DeskmateError, ReindexRunning, UnusableQuestion
 from bot.evaluation import Summary
@@ -47,7 +48,26 @@ err = Console(stderr=True, soft_wrap=True)  # one-line errors stay one line
 log = logging.getLogger("deskmate")
 T = TypeVar("T")
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"deskmate {package_version('deskmate')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Show the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """Deskmate: answers from your Confluence and HR exports, with sources."""
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 DEMO_QUESTIONS = (
     "How many vacation days do I get per year?",
     "What is the ESPP discount?",
@@ -239,8 +259,8 @@ def evaluate_questions(
     max_leaks: Annotated[int, typer.Option(help="Fail above this many access leaks")] = 0,
 ) -> None:
     """Score answer quality on a question file; exits 1 when a threshold is missed."""
-    from adapters.eval_report import render
-    from adapters.evaluate import evaluate
+    from adapters.cli.evaluation import evaluate
+    from adapters.cli.evaluation_report import render
     from bot.evaluation import load_cases
 
     settings = _settings()

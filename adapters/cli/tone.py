@@ -16,10 +16,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from adapters.cli.tone_eval_view import comparison_json, eval_json, print_comparison, print_eval
+from adapters.cli.tone_local import status_local, train_local
 from adapters.logs import configure_logging
 from adapters.runtime import open_runtime
-from adapters.tone_eval_view import comparison_json, eval_json, print_comparison, print_eval
-from adapters.tone_local_cli import status_local, train_local
 from bot.errors import DeskmateError
 from bot.llm import ChatModel
 from bot.settings import Settings
@@ -49,7 +49,7 @@ console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
-SHIPPED_EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "tone" / "examples.jsonl"
+SHIPPED_EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "tone" / "examples.jsonl"
 CURATED = Path("tone/examples.jsonl")
 DATA = Path("tone/dataset")
 ADAPTER = Path("tone/adapter")

@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
 from adapters import metrics
+from adapters.chat.references import new_reference
 from bot import texts
 from bot.engine import Engine
 from bot.errors import StoreUnavailable, UnusableQuestion
@@ -69,7 +69,7 @@ class AnswerService:
         self._slots = asyncio.Semaphore(concurrency)
 
     async def ask(self, question: Question, platform: str, on_text: OnText | None = None) -> Reply:
-        reference = uuid.uuid4().hex[:8]
+        reference = new_reference()
         try:
             checked(question.text, self._max_chars)
         except UnusableQuestion as unusable:

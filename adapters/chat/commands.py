@@ -1,0 +1,105 @@
+"""Commands, whichever platform they are typed on: `help`, `status`, `reindex [source…]` and
+`ask <question>`; any other text is a question.
+
+The handlers return neutral results (texts, or the facts a status shows); each platform renders
+them. `reindex` is for the ids in `DESKMATE_ADMINS` and runs as one background job for every
+platform, so a request while a run is in progress anywhere is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from adapters.chat.reindex_requests import Notify, Reindexer
+from adapters.runtime import Runtime
+from bot import texts
+from bot.models import EVERYONE
+from bot.store import SourceStats
+from bot.store.runs import IndexRun
+
+CommandName = Literal["ask", "status", "reindex", "help"]
+COUNT_KEYS = ("added", "updated", "unchanged", "deleted", "failed")  # a run's counts, as shown
+
+
+@dataclass(frozen=True)
+class Command:
+    name: CommandName
+    argument: str = ""
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """`reindex`'s source names."""
+        return tuple(self.argument.split())
+
+
+def parse(text: str) -> Command:
+    """The command in `text`; a question is `ask` with the text as its argument.
+
+    `help` and `status` stand alone (with more words the text is a question); nothing at all
+    asks for help."""
+    stripped = (text or "").strip()
+    word, _, rest = stripped.removeprefix("/").partition(" ")
+    name = word.lower()
+    if not name:
+        return Command("help")
+    if name == "help" and not rest.strip():
+        return Command("help")
+    if name == "status" and not rest.strip():
+        return Command("status")
+    if name == "reindex":
+        return Command("reindex", rest.strip())
+    if name == "ask":
+        return Command("ask", rest.strip())
+    return Command("ask", stripped)
+
+
+def is_admin(admins: Iterable[str], *ids: str | None) -> bool:
+    """Whether any of the sender's ids (platform id, AAD object id, e-mail) is an admin's."""
+    known = {a.strip().lower() for a in admins if a.strip()}
+    return any(i and i.lower() in known for i in ids)
+
+
+@dataclass(frozen=True)
+class Status:
+    """What `status` shows: the sources, the last run, and whether a run is going on."""
+
+    sources: tuple[SourceStats, ...]
+    last_run: IndexRun | None
+    running: bool
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """What the bot can tell everyone it knows (sources everyone may see)."""
+
+    documents: int
+    sources: tuple[str, ...]
+
+
+class Commands:
+    def __init__(self, runtime: Runtime, reindexer: Reindexer) -> None:
+        self._runtime = runtime
+        self._reindexer = reindexer
+
+    async def status(self, groups: frozenset[str]) -> Status:
+        """What readers with `groups` may know about: only sources of documents they may see."""
+        stats = await self._runtime.store.stats(groups)
+        runs = await self._runtime.store.runs.recent(1)
+        running = await self._reindexer.running()
+        return Status(tuple(stats), runs[0] if runs else None, running)
+
+    async def knowledge(self) -> Knowledge:
+        public = {s.name for s in self._runtime.configured_sources() if EVERYONE in s.audience}
+        stats = [s for s in await self._runtime.store.stats() if s.source in public]
+        return Knowledge(sum(s.documents for s in stats), tuple(s.source for s in stats))
+
+    async def reindex(self, trigger: str, only: Sequence[str], notify: Notify) -> str:
+        """Start a background re-index of `only` (every source when empty), or say why not;
+        the caller has checked `is_admin`. `notify` hears how it ended."""
+        unknown = self._runtime.unknown_sources(only)
+        if unknown:
+            known = [s.name for s in self._runtime.sources]
+            return texts.REINDEX_UNKNOWN.format(unknown=", ".join(unknown), known=", ".join(known))
+        return await self._reindexer.request(trigger, only, notify)
