@@ -62,6 +62,7 @@ class Engine:
             limit=settings.top_k,
             per_document=settings.max_chunks_per_document,
             floor=settings.relevance_floor,
+            mode=settings.retrieval_mode,
         )
 
     async def answer(self, question: Question, on_text: OnText | None = None) -> Answer:
@@ -170,13 +171,12 @@ class Engine:
         number_of = {(c.source, c.path): c.number for c in citations}
         quotes = await best_quotes(query, retrieved.query_vector, retrieved.chunks, self._embedder)
         lines = [texts.EXTRACTIVE_INTRO]
-        used: list[int] = []
         for quote in quotes:
             number = number_of[(quote.chunk.source, quote.chunk.path)]
-            used.append(number)
             lines.append(f"- “{quote.text}” [{number}]")
-        text, shown = renumber("\n".join(lines), citations, tuple(dict.fromkeys(used)))
-        return Answer(text=text, citations=shown, answered=True, grounded=True)
+        # Every passage's document stays listed, best first: the quotes come from the top
+        # passages, the others are where to read on.
+        return Answer(text="\n".join(lines), citations=citations, answered=True, grounded=True)
 
     def _dont_know(self, chunks: Sequence[Chunk]) -> Answer:
         closest = citations_for(chunks)[:3]

@@ -35,12 +35,14 @@ class Retriever:
         limit: int,
         per_document: int,
         floor: float,
+        mode: str = "hybrid",
     ) -> None:
         self._search = search
         self._embedder = embedder
         self._limit = limit
         self._per_document = per_document
         self._floor = floor
+        self.mode = mode
 
     async def embed_query(self, query: str) -> np.ndarray:
         vectors = await asyncio.to_thread(self._embedder.embed, [query])
@@ -54,7 +56,7 @@ class Retriever:
         *,
         vector: np.ndarray | None = None,
         limit: int | None = None,
-        mode: str = "hybrid",
+        mode: str | None = None,
     ) -> Retrieved:
         if vector is None:
             vector = await self.embed_query(query)
@@ -64,7 +66,7 @@ class Retriever:
             groups,
             limit=limit or self._limit,
             per_document=self._per_document,
-            mode=mode,
+            mode=mode or self.mode,
         )
         return Retrieved(tuple(chunks), self.is_relevant(chunks), vector)
 

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     top_k: int = Field(6, ge=1, le=50, validation_alias=_env("DESKMATE_TOP_K"))
     relevance_floor: float = Field(0.3, validation_alias=_env("DESKMATE_RELEVANCE_FLOOR"))
     max_chunks_per_document: int = Field(3, ge=1, validation_alias=_env("DESKMATE_MAX_PER_DOC"))
+    retrieval_mode: Literal["hybrid", "vector", "keyword"] = Field(
+        "hybrid", validation_alias=_env("DESKMATE_RETRIEVAL")
+    )
     memory_turns: int = Field(6, ge=0, validation_alias=_env("DESKMATE_MEMORY_TURNS"))
     memory_ttl_hours: int = Field(72, ge=1, validation_alias=_env("DESKMATE_MEMORY_TTL_HOURS"))
 

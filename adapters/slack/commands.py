@@ -23,6 +23,7 @@ from adapters.slack.questions import Place
 from adapters.slack.render import mrkdwn_message, text_message
 from adapters.slack.replies import Replies, new_reference
 from bot import texts
+from bot.errors import ConfigError
 from bot.store import SourceStats
 from bot.store.runs import IndexRun
 
@@ -117,7 +118,10 @@ async def _status(runtime: Runtime, command: str) -> str:
 
 
 async def _reindex(replies: Replies, admin: str, only: list[str]) -> str:
-    known = [s.name for s in replies.services.runtime.configured_sources()]
+    try:
+        known = [s.name for s in replies.services.runtime.configured_sources()]
+    except ConfigError:
+        return texts.REINDEX_NO_SOURCES
     unknown = [name for name in only if name not in known]
     if unknown:
         return texts.REINDEX_UNKNOWN_SOURCE.format(

@@ -7,6 +7,7 @@ admin hears how it ended through a proactive message to the conversation they as
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,7 +16,9 @@ from botbuilder.core import TurnContext
 from adapters.services import Services
 from adapters.teams.proactive import Conversations
 from bot import texts
-from bot.models import EVERYONE
+from bot.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 TRIGGER = "teams"
 
@@ -88,7 +91,10 @@ class Commands:
     async def reindex(self, context: TurnContext, only: Sequence[str]) -> str:
         if not self.is_admin(context):
             return texts.REINDEX_NOT_ADMIN
-        known = [s.name for s in self._runtime.configured_sources()]
+        try:
+            known = [s.name for s in self._runtime.configured_sources()]
+        except ConfigError:
+            return texts.REINDEX_NO_SOURCES
         unknown = [name for name in only if name not in known]
         if unknown:
             return texts.TEAMS_REINDEX_UNKNOWN.format(
@@ -105,8 +111,14 @@ class Commands:
 
     async def welcome(self) -> str:
         """What the bot knows (sources everyone may see) and how to ask."""
-        public = {s.name for s in self._runtime.configured_sources() if EVERYONE in s.audience}
-        stats = [s for s in await self._runtime.store.stats() if s.source in public]
+        try:
+            public = self._runtime.public_sources()
+        except ConfigError:
+            log.warning("welcome: sources.yaml is not valid; naming no sources")
+            public = set()
+        stats = [
+            s for s in await self._runtime.store.stats() if public is None or s.source in public
+        ]
         if not stats:
             knowledge = texts.TEAMS_KNOWLEDGE_EMPTY
         else:
