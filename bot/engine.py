@@ -25,6 +25,7 @@ from bot.prompts import (
     answer_user_message,
     condense_user_message,
 )
+from bot.rerank import llm_rerank
 from bot.retrieval import Retrieved, Retriever
 from bot.settings import Settings
 from bot.store import Store, unavailable_as_error
@@ -74,7 +75,7 @@ class Engine:
         started = time.perf_counter()
         history = await self._history(question)
         query = await self._standalone(question.text, history)
-        retrieved = await self.retriever.retrieve(query, question.audience)
+        retrieved = await self._retrieve(query, question.audience)
         retrieved_at = time.perf_counter()
         if retrieved.relevant:
             answer = await self._grounded(query, retrieved, on_text)
@@ -95,6 +96,20 @@ class Engine:
         )
         await self._remember(question, answer)
         return answer
+
+    async def _retrieve(self, query: str, audience: frozenset[str]) -> Retrieved:
+        """The passages; with the LLM relevance pass on, twice as many candidates are judged
+        by the chat model and the `top_k` it finds most helpful are kept."""
+        if self._chat is None or not self._settings.llm_rerank:
+            return await self.retriever.retrieve(query, audience)
+        top_k = self._settings.top_k
+        candidates = await self.retriever.retrieve(query, audience, limit=2 * top_k)
+        judged = await llm_rerank(self._chat, query, candidates.chunks)
+        return replace(
+            candidates,
+            chunks=judged.chunks[:top_k],
+            relevant=candidates.relevant and not judged.none_relevant,
+        )
 
     async def _history(self, question: Question) -> list[tuple[str, str]]:
         if not question.conversation_id or not self._settings.memory_turns:

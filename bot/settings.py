@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     chat_model: str = Field("gpt-4o-mini", validation_alias=_env("DESKMATE_CHAT_MODEL"))
     llm_timeout: float = Field(30.0, gt=0, validation_alias=_env("DESKMATE_LLM_TIMEOUT"))
     llm_retries: int = Field(2, ge=0, validation_alias=_env("DESKMATE_LLM_RETRIES"))
+    llm_rerank: bool = Field(False, validation_alias=_env("DESKMATE_LLM_RERANK"))
     tone_model: str | None = Field(None, validation_alias=_env("DESKMATE_TONE_MODEL"))
     tone_mode: Literal["rewrite", "direct"] = Field(
         "rewrite", validation_alias=_env("DESKMATE_TONE_MODE")
