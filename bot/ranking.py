@@ -27,7 +27,7 @@ FusionMethod = Literal["rrf", "score"]
 class Fusion:
     method: FusionMethod = "score"
     keyword_weight: float = 0.3  # rrf: the keyword leg's weight (vector leg 1.0)
-    bm25_share: float = 0.25  # score: the BM25 part of the fused score at full coverage
+    bm25_share: float = 0.4  # score: the BM25 part of the fused score at full coverage
     trust_coverage: bool = True  # score: scale the BM25 part by the best hit's coverage
 
 

@@ -1,4 +1,4 @@
-"""Retrieval: embed the query, run the hybrid search, decide whether anything is relevant."""
+"""Retrieval: embed the query, run the hybrid search, decide whether there is an answer."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.answerability import answerable
 from bot.embeddings import Embedder
 from bot.models import Chunk
 from bot.store.search import SearchStore
-
-KEYWORD_FLOOR_SHARE = 0.75  # a top keyword hit may sit this far below the floor (measured)
 
 
 @dataclass(frozen=True)
@@ -71,14 +70,5 @@ class Retriever:
         return Retrieved(tuple(chunks), self.is_relevant(chunks), vector)
 
     def is_relevant(self, chunks: Sequence[Chunk]) -> bool:
-        """The relevance floor: a close enough vector match, or a strong keyword hit.
-
-        A keyword hit (e.g. an acronym like "ESPP") counts when it also clears a lower vector
-        bar, so a stray common word does not make an unrelated question "answerable".
-        """
-        for chunk in chunks:
-            if chunk.similarity >= self._floor:
-                return True
-            if chunk.keyword_rank == 1 and chunk.similarity >= self._floor * KEYWORD_FLOOR_SHARE:
-                return True
-        return False
+        """Enough evidence to answer: see `bot.answerability`."""
+        return answerable(chunks, self._floor, self.mode)

@@ -189,11 +189,13 @@ async def test_restricted_passages_never_reach_the_model(llm: tuple[Runtime, Fak
     fake.script("NO_ANSWER", "NO_ANSWER")
 
     await runtime.engine.answer(ask("Staff Engineer salary band and calibration committee"))
+    seen_by_everyone = [_user_prompt(fake, i) for i in range(len(fake.chat_requests()))]
     await runtime.engine.answer(ask("Staff Engineer salary band and calibration committee", HR))
 
-    ordinary, hr = (_user_prompt(fake, i).split("Question:")[0] for i in (0, 1))
-    assert "170000" not in ordinary
-    assert "Confidential" not in ordinary
+    # Without the restricted document there may be too little evidence to ask the model at
+    # all; whatever it was shown holds nothing restricted.
+    assert all("170000" not in p and "Confidential" not in p for p in seen_by_everyone)
+    hr = _user_prompt(fake, -1).split("Question:")[0]
     assert "170000" in hr  # the same question from HR does use the restricted document
 
 
