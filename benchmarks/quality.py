@@ -211,22 +211,25 @@ async def run_set(
                     f"{name}: {total} chunks; index run {time.perf_counter() - started:.1f}s "
                     f"({summary.embedded} embedded, {summary.failed} failed)"
                 )
-            scores = Scores()
+            by_split = {"dev": Scores(), "heldout": Scores()}
             everyone = frozenset({EVERYONE})
             for item in items:
                 started = time.perf_counter()
                 answer = await runtime.engine.answer(
                     Question(item.question, Asker("bench"), everyone, everyone)
                 )
-                scores.latency_ms.append((time.perf_counter() - started) * 1000)
-                score(item, answer, scores)
+                by_split[item.split].latency_ms.append((time.perf_counter() - started) * 1000)
+                score(item, answer, by_split[item.split])
                 if features is not None and mode == "hybrid":
                     features.append({"set": name, **vars(item)} | await signals(runtime, item))
-        results[mode] = scores.figures()
-        print(f"  {name:11s} {mode:8s} {json.dumps(results[mode])}")
-        if show:
-            for miss in scores.misses:
-                print(f"      {miss}")
+        for part, scores in by_split.items():
+            if not scores.latency_ms:
+                continue
+            results[f"{mode} {part}"] = scores.figures()
+            print(f"  {name:11s} {mode:8s} {part:7s} {json.dumps(results[f'{mode} {part}'])}")
+            if show:
+                for miss in scores.misses:
+                    print(f"      {miss}")
     return results
 
 
