@@ -8,7 +8,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test lint format typecheck audit bench install clean
+.PHONY: demo test lint format typecheck audit bench quality install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,14 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/slack_ack.py --n 100
 	$(BIN)/python benchmarks/tone_local_train.py --threads 1
 	$(BIN)/python benchmarks/load.py --n 200 --concurrency 20
+
+# Answer quality on the real handbooks in ../shared/corpus (docs/quality.md). The first run
+# embeds them (tens of minutes on a busy machine); the knowledge bases are kept in
+# benchmarks/results/quality/ and every later run takes minutes.
+quality: $(STAMP)
+	$(BIN)/python benchmarks/quality.py --modes hybrid,vector,keyword --split dev
+	$(BIN)/python benchmarks/quality.py --modes hybrid,vector,keyword --split heldout
+	$(BIN)/python benchmarks/fusion_sweep.py --sets 18f,dxw,basecamp,hyperledger,contoso --split dev
 
 clean:
 	rm -rf $(VENV) .deskmate .pytest_cache

@@ -7,6 +7,9 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
 
 from bot.audience import Audience
 from bot.embeddings import Embedder, make_embedder
@@ -14,6 +17,7 @@ from bot.engine import Engine
 from bot.errors import ConfigError
 from bot.groups import Directory
 from bot.llm import ChatModel
+from bot.models import EVERYONE
 from bot.settings import Settings
 from bot.store import Store, open_store
 from bot.tone.phraser import Phraser
@@ -24,6 +28,8 @@ from indexer.records import Source
 from indexer.sources import load_sources
 
 log = logging.getLogger(__name__)
+
+FOLDERS_FILE = "indexed-folders.yaml"
 
 
 @dataclass
@@ -78,16 +84,57 @@ class Runtime:
         known = {s.name for s in self.configured_sources()}
         return [name for name in names if name not in known]
 
+    async def index_folders(
+        self, sources: Sequence[Source], trigger: str, progress: Progress | None = None
+    ) -> RunSummary:
+        """`deskmate index PATH`: index the folders and, without a `sources.yaml`, remember
+        them so that every later re-index (CLI, Slack, Teams, nightly) covers them too."""
+        if not self.settings.sources_file.exists():
+            remember_folders(self.settings, sources)
+        return await self.index(sources, trigger, progress)
+
     def configured_sources(self) -> list[Source]:
-        self.sources = load_sources(self.settings.sources_file)
+        """The sources of `sources.yaml`; without one, the folders indexed by path."""
+        self.sources = load_sources(sources_path(self.settings))
         return self.sources
+
+    def public_sources(self) -> set[str] | None:
+        """Names of the sources everyone may see; None when every indexed source is public
+        (a knowledge base built with `deskmate index PATH`)."""
+        if not self.settings.sources_file.exists():
+            return None
+        return {s.name for s in self.configured_sources() if EVERYONE in s.audience}
+
+
+def sources_path(settings: Settings) -> Path:
+    """`sources.yaml`, or the list of folders indexed by path when there is none."""
+    folders = settings.data_dir / FOLDERS_FILE
+    if settings.sources_file.exists() or not folders.exists():
+        return settings.sources_file
+    return folders
+
+
+def remember_folders(settings: Settings, sources: Sequence[Source]) -> None:
+    """Add (or replace, by name) folders indexed by path to the data dir's list."""
+    path = settings.data_dir / FOLDERS_FILE
+    known = {s.name: s for s in load_sources(path)} if path.exists() else {}
+    known.update({s.name: s for s in sources})
+    entries = [{"name": s.name, "kind": s.kind, "path": str(s.path)} for s in known.values()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "# Folders indexed with `deskmate index PATH` (no sources.yaml); written by Deskmate.\n"
+        + yaml.safe_dump({"sources": entries}, sort_keys=False),
+        encoding="utf-8",
+    )
 
 
 def source_contacts(settings: Settings) -> dict[str, str]:
-    """source name -> contact ("#it-help", "@hr-team") from `sources.yaml`."""
+    """source name -> contact ("#it-help", "@hr-team") from `sources.yaml` (none without)."""
+    if not settings.sources_file.exists():
+        return {}
     try:
         return {s.name: s.contact for s in load_sources(settings.sources_file) if s.contact}
-    except Exception as exc:
+    except ConfigError as exc:
         log.warning("no contacts for unanswered questions: %s", exc)
         return {}
 

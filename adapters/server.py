@@ -69,6 +69,12 @@ async def run_server(settings: Settings) -> None:
 
     async with open_runtime(settings) as runtime:
         await runtime.warm_up()
+        if not runtime.contacts:
+            log.warning(
+                "unanswered questions will name no one to ask: give the sources a `contact:` "
+                "in %s (DESKMATE_SOURCES)",
+                settings.sources_file,
+            )
         app = build_app(runtime)
         services = app[SERVICES]
         scheduler = start_scheduler(

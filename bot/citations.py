@@ -13,14 +13,15 @@ SNIPPET_CHARS = 240
 
 
 def citations_for(chunks: Sequence[Chunk]) -> tuple[Citation, ...]:
-    """One citation per document, best first; pages of every retrieved chunk are kept."""
+    """One citation per document, best first; each lists the pages of its chunks, best
+    chunk's page first."""
     order: dict[int, list[Chunk]] = {}
     for chunk in chunks:
         order.setdefault(chunk.document_id, []).append(chunk)
     citations = []
     for number, group in enumerate(order.values(), start=1):
         best = group[0]
-        pages = tuple(sorted({c.page for c in group if c.page is not None}))
+        pages = tuple(dict.fromkeys(c.page for c in group if c.page is not None))
         citations.append(
             Citation(
                 number=number,

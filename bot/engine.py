@@ -27,6 +27,7 @@ from bot.prompts import (
 )
 from bot.questions import checked
 from bot.reply_checks import may_be_repeating_instructions, problem_with
+from bot.rerank import llm_rerank
 from bot.retrieval import Retrieved, Retriever
 from bot.settings import Settings
 from bot.store import Store, unavailable_as_error
@@ -64,6 +65,7 @@ class Engine:
             limit=settings.top_k,
             per_document=settings.max_chunks_per_document,
             floor=settings.relevance_floor,
+            mode=settings.retrieval_mode,
         )
 
     async def answer(self, question: Question, on_text: OnText | None = None) -> Answer:
@@ -78,7 +80,7 @@ class Engine:
         started = time.perf_counter()
         history = await self._history(question)
         query = await self._standalone(question.text, history)
-        retrieved = await self.retriever.retrieve(query, question.audience)
+        retrieved = await self._retrieve(query, question.audience)
         retrieved_at = time.perf_counter()
         if retrieved.relevant:
             answer = await self._grounded(query, retrieved, on_text)
@@ -99,6 +101,20 @@ class Engine:
         )
         await self._remember(question, answer)
         return answer
+
+    async def _retrieve(self, query: str, audience: frozenset[str]) -> Retrieved:
+        """The passages; with the LLM relevance pass on, twice as many candidates are judged
+        by the chat model and the `top_k` it finds most helpful are kept."""
+        if self._chat is None or not self._settings.llm_rerank:
+            return await self.retriever.retrieve(query, audience)
+        top_k = self._settings.top_k
+        candidates = await self.retriever.retrieve(query, audience, limit=2 * top_k)
+        judged = await llm_rerank(self._chat, query, candidates.chunks)
+        return replace(
+            candidates,
+            chunks=judged.chunks[:top_k],
+            relevant=candidates.relevant and not judged.none_relevant,
+        )
 
     async def _history(self, question: Question) -> list[tuple[str, str]]:
         if not question.conversation_id or not self._settings.memory_turns:
@@ -181,13 +197,12 @@ class Engine:
         number_of = {(c.source, c.path): c.number for c in citations}
         quotes = await best_quotes(query, retrieved.query_vector, retrieved.chunks, self._embedder)
         lines = [texts.EXTRACTIVE_INTRO]
-        used: list[int] = []
         for quote in quotes:
             number = number_of[(quote.chunk.source, quote.chunk.path)]
-            used.append(number)
             lines.append(f"- “{quote.text}” [{number}]")
-        text, shown = renumber("\n".join(lines), citations, tuple(dict.fromkeys(used)))
-        return Answer(text=text, citations=shown, answered=True, grounded=True)
+        # Every passage's document stays listed, best first: the quotes come from the top
+        # passages, the others are where to read on.
+        return Answer(text="\n".join(lines), citations=citations, answered=True, grounded=True)
 
     def _dont_know(self, chunks: Sequence[Chunk]) -> Answer:
         closest = citations_for(chunks)[:3]

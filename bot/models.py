@@ -62,6 +62,9 @@ class Chunk:
     score: float
     similarity: float
     keyword_rank: int | None = None
+    vector_rank: int | None = None
+    bm25: float = 0.0
+    coverage: float = 0.0  # share of the question's word weight (IDF) this chunk holds
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Retrieval: embed the query, run the hybrid search, decide whether anything is relevant."""
+"""Retrieval: embed the query, run the hybrid search, decide whether there is an answer."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.answerability import answerable
 from bot.embeddings import Embedder
 from bot.models import Chunk
 from bot.store.search import SearchMode, SearchStore
-
-KEYWORD_FLOOR_SHARE = 0.75  # a top keyword hit may sit this far below the floor (measured)
 
 
 @dataclass(frozen=True)
@@ -35,12 +34,14 @@ class Retriever:
         limit: int,
         per_document: int,
         floor: float,
+        mode: SearchMode = "hybrid",
     ) -> None:
         self._search = search
         self._embedder = embedder
         self._limit = limit
         self._per_document = per_document
         self._floor = floor
+        self.mode = mode
 
     async def embed_query(self, query: str) -> np.ndarray:
         vectors = await asyncio.to_thread(self._embedder.embed, [query])
@@ -54,7 +55,7 @@ class Retriever:
         *,
         vector: np.ndarray | None = None,
         limit: int | None = None,
-        mode: SearchMode = "hybrid",
+        mode: SearchMode | None = None,
     ) -> Retrieved:
         if vector is None:
             vector = await self.embed_query(query)
@@ -64,19 +65,10 @@ class Retriever:
             groups,
             limit=limit or self._limit,
             per_document=self._per_document,
-            mode=mode,
+            mode=mode or self.mode,
         )
         return Retrieved(tuple(chunks), self.is_relevant(chunks), vector)
 
     def is_relevant(self, chunks: Sequence[Chunk]) -> bool:
-        """The relevance floor: a close enough vector match, or a strong keyword hit.
-
-        A keyword hit (e.g. an acronym like "ESPP") counts when it also clears a lower vector
-        bar, so a stray common word does not make an unrelated question "answerable".
-        """
-        for chunk in chunks:
-            if chunk.similarity >= self._floor:
-                return True
-            if chunk.keyword_rank == 1 and chunk.similarity >= self._floor * KEYWORD_FLOOR_SHARE:
-                return True
-        return False
+        """Enough evidence to answer: see `bot.answerability`."""
+        return answerable(chunks, self._floor, self.mode)

@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     chat_model: str = Field("gpt-4o-mini", validation_alias=_env("DESKMATE_CHAT_MODEL"))
     llm_timeout: float = Field(30.0, gt=0, validation_alias=_env("DESKMATE_LLM_TIMEOUT"))
     llm_retries: int = Field(2, ge=0, validation_alias=_env("DESKMATE_LLM_RETRIES"))
+    llm_rerank: bool = Field(False, validation_alias=_env("DESKMATE_LLM_RERANK"))
     tone_model: str | None = Field(None, validation_alias=_env("DESKMATE_TONE_MODEL"))
     tone_mode: Literal["rewrite", "direct"] = Field(
         "rewrite", validation_alias=_env("DESKMATE_TONE_MODE")
@@ -54,6 +55,9 @@ class Settings(BaseSettings):
     top_k: int = Field(6, ge=1, le=50, validation_alias=_env("DESKMATE_TOP_K"))
     relevance_floor: float = Field(0.3, validation_alias=_env("DESKMATE_RELEVANCE_FLOOR"))
     max_chunks_per_document: int = Field(3, ge=1, validation_alias=_env("DESKMATE_MAX_PER_DOC"))
+    retrieval_mode: Literal["hybrid", "vector", "keyword"] = Field(
+        "hybrid", validation_alias=_env("DESKMATE_RETRIEVAL")
+    )
     memory_turns: int = Field(6, ge=0, validation_alias=_env("DESKMATE_MEMORY_TURNS"))
     memory_ttl_hours: int = Field(72, ge=1, validation_alias=_env("DESKMATE_MEMORY_TTL_HOURS"))
     max_question_chars: int = Field(

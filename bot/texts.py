@@ -35,6 +35,10 @@ FEEDBACK_THANKS_UP = "Thanks for the feedback! 👍"
 FEEDBACK_THANKS_DOWN = "Thanks, noted. 👎 We'll use this to improve."
 REINDEX_STARTED = "Re-indexing {what}. I'll message you when it's done."
 REINDEX_RUNNING = "A re-index is already running; I won't start another one."
+REINDEX_NO_SOURCES = (
+    "There is nothing to re-index yet: index a folder with `deskmate index PATH` on the "
+    "server, or list the sources in sources.yaml (DESKMATE_SOURCES)."
+)
 REINDEX_NOT_ADMIN = "Only Deskmate admins can re-index the knowledge base."
 REINDEX_DONE = (
     "Re-index finished in {seconds:.0f}s: {added} added, {updated} updated, "

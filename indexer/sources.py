@@ -21,8 +21,9 @@ def load_sources(path: Path) -> list[Source]:
     """Parse `sources.yaml`; relative paths are resolved against the file's folder."""
     if not path.exists():
         raise ConfigError(
-            f"sources file {path} not found; create it (see examples/sources.yaml) "
-            "or pass paths to `deskmate index PATH`"
+            f"sources file {path} not found and nothing was indexed with `deskmate index "
+            "PATH`; create it (see examples/sources.yaml, or set DESKMATE_SOURCES) or index "
+            "a folder with `deskmate index PATH`"
         )
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

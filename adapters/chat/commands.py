@@ -8,6 +8,7 @@ platform, so a request while a run is in progress anywhere is refused.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -15,11 +16,13 @@ from typing import Literal
 from adapters.chat.reindex_requests import Notify, Reindexer
 from adapters.runtime import Runtime
 from bot import texts
-from bot.models import EVERYONE
+from bot.errors import ConfigError
 from bot.store import SourceStats
 from bot.store.runs import IndexRun
 
 CommandName = Literal["ask", "status", "reindex", "help"]
+log = logging.getLogger(__name__)
+
 COUNT_KEYS = ("added", "updated", "unchanged", "deleted", "failed")  # a run's counts, as shown
 
 
@@ -91,14 +94,25 @@ class Commands:
         return Status(tuple(stats), runs[0] if runs else None, running)
 
     async def knowledge(self) -> Knowledge:
-        public = {s.name for s in self._runtime.configured_sources() if EVERYONE in s.audience}
-        stats = [s for s in await self._runtime.store.stats() if s.source in public]
+        """What everyone may know about (a knowledge base built with `deskmate index PATH`
+        is public); an invalid `sources.yaml` names no sources."""
+        try:
+            public = self._runtime.public_sources()
+        except ConfigError:
+            log.warning("welcome: sources.yaml is not valid; naming no sources")
+            public = set()
+        stats = [
+            s for s in await self._runtime.store.stats() if public is None or s.source in public
+        ]
         return Knowledge(sum(s.documents for s in stats), tuple(s.source for s in stats))
 
     async def reindex(self, trigger: str, only: Sequence[str], notify: Notify) -> str:
         """Start a background re-index of `only` (every source when empty), or say why not;
         the caller has checked `is_admin`. `notify` hears how it ended."""
-        unknown = self._runtime.unknown_sources(only)
+        try:
+            unknown = self._runtime.unknown_sources(only)
+        except ConfigError:
+            return texts.REINDEX_NO_SOURCES
         if unknown:
             known = [s.name for s in self._runtime.sources]
             return texts.REINDEX_UNKNOWN.format(unknown=", ".join(unknown), known=", ".join(known))

@@ -115,7 +115,7 @@ def index(
     async def job(runtime: Runtime) -> None:
         progress = None if as_json or not sys.stderr.isatty() else RichProgress(err)
         if sources:
-            summary = await runtime.index(sources, "cli", progress)
+            summary = await runtime.index_folders(sources, "cli", progress)
         else:
             summary = await runtime.reindex("cli", source, progress)
         if progress:

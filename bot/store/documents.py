@@ -129,7 +129,7 @@ class DocumentStore:
             return cur.rowcount
 
     async def refresh_lexeme_stats(self) -> None:
-        """Recount how many chunks hold each word (for the keyword side's common-word cut)."""
+        """Recount how many chunks hold each word and their mean length (BM25's statistics)."""
         async with self._pool.connection() as conn, conn.transaction():
             await conn.execute("DELETE FROM lexeme_stats")
             await conn.execute(
@@ -138,7 +138,10 @@ class DocumentStore:
             )
             await conn.execute(
                 "INSERT INTO deskmate_meta (key, value) "
-                "SELECT 'stats_chunks', count(*)::text FROM chunks "
+                "SELECT key, value FROM (SELECT count(*)::text AS chunks, "
+                "coalesce(avg(length(tsv)), 1)::text AS length FROM chunks) s, "
+                "LATERAL (VALUES ('stats_chunks', s.chunks), ('stats_length', s.length)) "
+                "AS v(key, value) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
             )
 

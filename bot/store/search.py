@@ -1,4 +1,5 @@
-"""Hybrid retrieval in one SQL statement: HNSW nearest neighbours + full text, fused by RRF.
+"""Hybrid retrieval: one SQL statement returns the candidates of both legs, HNSW nearest
+neighbours and BM25 full-text hits, with both scores; `bot.ranking` fuses them.
 
 Access control lives here: every candidate is filtered by `chunks.audience && groups`, so a
 chunk the listeners may not see is never ranked, returned or counted. pgvector's iterative
@@ -9,119 +10,125 @@ enough rows.
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from bot.models import Chunk
+from bot.ranking import DEFAULT_FUSION, Fusion, by_keyword, cap_per_document, fuse
 from bot.store.vectors import to_db_vector
 
-RRF_K = 60
 COMMON_SHARE = 0.2  # a word in more than this share of chunks is too common to rank by
 MIN_CHUNKS_FOR_STATS = 1000  # below this, every word is kept (small knowledge bases are fast)
 
-_QUERY_CTE = """query AS (
-    -- The question's words, OR-ed. Words found in more than COMMON_SHARE of a large knowledge
-    -- base are left out (an IDF cut-off from lexeme_stats): they rank little and would make
-    -- ts_rank_cd score almost every chunk. If every word is common, all are kept.
-    SELECT CASE WHEN t.dropped > 0 AND t.kept IS NOT NULL THEN t.kept
-                ELSE replace(websearch_to_tsquery('english', %(q)s)::text, ' & ', ' | ')::tsquery
-           END AS tsq
-    FROM (
-        SELECT (string_agg(quote_literal(w.word), ' | ') FILTER (WHERE NOT w.common))::tsquery
-                   AS kept,
-               count(*) FILTER (WHERE w.common) AS dropped
-        FROM (
-            SELECT q.word, coalesce(m.total >= %(min_chunks)s
-                                    AND s.ndoc > %(common_share)s * m.total, false) AS common
-            FROM unnest(tsvector_to_array(to_tsvector('english', %(q)s))) AS q(word)
-            LEFT JOIN lexeme_stats s ON s.word = q.word
-            CROSS JOIN (SELECT coalesce(max(value::float8), 0) AS total FROM deskmate_meta
-                        WHERE key = 'stats_chunks') m
-        ) w
-    ) t
+BM25_K1 = 1.2  # term-frequency saturation
+BM25_B = 0.75  # length normalisation
+HEADING_WEIGHT = 2.0  # a word in the title or a heading counts this many times (BM25F)
+
+_TERMS_CTE = """stats AS (
+    -- Chunks and mean chunk length (distinct words) as of the last statistics refresh; a
+    -- knowledge base never refreshed falls back to counting now.
+    SELECT coalesce((SELECT max(value::float8) FROM deskmate_meta WHERE key = 'stats_chunks'),
+                    (SELECT count(*)::float8 FROM chunks)) AS total,
+           coalesce((SELECT max(value::float8) FROM deskmate_meta WHERE key = 'stats_length'),
+                    (SELECT avg(length(tsv))::float8 FROM chunks), 1) AS avg_length
+), terms AS (
+    -- The question's words with their BM25 IDF, from lexeme_stats (how many chunks hold each).
+    SELECT q.word,
+           ln(1 + (st.total - coalesce(s.ndoc, 0) + 0.5) / (coalesce(s.ndoc, 0) + 0.5)) AS idf,
+           coalesce(st.total >= %(min_chunks)s AND s.ndoc > %(common_share)s * st.total, false)
+               AS common
+    FROM unnest(tsvector_to_array(to_tsvector('english', %(q)s))) AS q(word)
+    LEFT JOIN lexeme_stats s ON s.word = q.word
+    CROSS JOIN stats st
+), query AS (
+    -- Chunks holding any of the question's words are scored. Words found in more than
+    -- COMMON_SHARE of a large knowledge base do not select chunks (they would select almost
+    -- all of them) but still score; if every word is common, all select.
+    SELECT coalesce(
+               (string_agg(quote_literal(word), ' | ') FILTER (WHERE NOT common))::tsquery,
+               (string_agg(quote_literal(word), ' | '))::tsquery) AS tsq
+    FROM terms
+), matched AS MATERIALIZED (
+    SELECT c.id, c.tsv FROM chunks c, query
+    WHERE c.tsv @@ query.tsq AND c.audience && %(groups)s
+), scored AS MATERIALIZED (
+    -- BM25F: term frequency with heading and title words (weight A) counted HEADING_WEIGHT
+    -- times, saturated by k1 and normalised by the chunk's length against the mean.
+    SELECT m.id,
+           sum(t.idf * f.tf * (%(k1)s + 1)
+               / (f.tf + %(k1)s * (1 - %(b)s + %(b)s * length(m.tsv) / st.avg_length)))
+               AS bm25,
+           sum(t.idf) AS matched_idf
+    FROM matched m
+    CROSS JOIN LATERAL unnest(m.tsv) AS u(lexeme, positions, weights)
+    JOIN terms t ON t.word = u.lexeme
+    CROSS JOIN LATERAL (
+        SELECT sum(CASE WHEN w = 'A' THEN %(heading_weight)s ELSE 1 END)::float8 AS tf
+        FROM unnest(u.weights) AS w
+    ) f
+    CROSS JOIN stats st
+    GROUP BY m.id
+), kw AS (
+    SELECT id, bm25, row_number() OVER (ORDER BY bm25 DESC, id) AS rank
+    FROM scored ORDER BY bm25 DESC, id LIMIT %(candidates)s
 )"""
 
-# The statements below are built from constants only; every value is a bind parameter.
-KEYWORD_QUERY_SQL = "WITH " + _QUERY_CTE + " SELECT tsq::text FROM query"
+_COLUMNS = """c.id AS chunk_id, c.document_id, d.source, d.path, d.title, d.url, c.heading_path,
+       c.text, c.page, d.updated_at, d.indexed_at"""
 
-HYBRID_SQL = (
+# The statements below are built from constants only; every value is a bind parameter.
+KEYWORD_QUERY_SQL = "WITH " + _TERMS_CTE.split("), matched AS")[0] + ") SELECT tsq::text FROM query"
+
+CANDIDATES_SQL = (
     """
 WITH vec AS MATERIALIZED (
-    SELECT c.id, c.embedding <=> %(emb)s AS distance
+    SELECT c.id, row_number() OVER (ORDER BY c.embedding <=> %(emb)s) AS rank
     FROM chunks c
     WHERE c.audience && %(groups)s
     ORDER BY c.embedding <=> %(emb)s
     LIMIT %(candidates)s
-), vec_ranked AS (
-    SELECT id, distance, row_number() OVER (ORDER BY distance) AS rank FROM vec
 ), """
-    + _QUERY_CTE
-    + """, kw AS (
-    SELECT c.id, row_number() OVER (ORDER BY ts_rank_cd(c.tsv, query.tsq, 1) DESC, c.id) AS rank
-    FROM chunks c, query
-    WHERE c.tsv @@ query.tsq AND c.audience && %(groups)s
-    ORDER BY ts_rank_cd(c.tsv, query.tsq, 1) DESC, c.id
-    LIMIT %(candidates)s
-), fused AS (
-    SELECT coalesce(v.id, k.id) AS id,
-           coalesce(1.0 / (%(rrf_k)s + v.rank), 0) + coalesce(1.0 / (%(rrf_k)s + k.rank), 0)
-               AS score,
-           v.distance, k.rank AS keyword_rank
-    FROM vec_ranked v FULL OUTER JOIN kw k ON k.id = v.id
-), ranked AS (
-    SELECT f.*, c.document_id,
-           row_number() OVER (PARTITION BY c.document_id ORDER BY f.score DESC) AS in_document
-    FROM fused f JOIN chunks c ON c.id = f.id
+    + _TERMS_CTE
+    + """, candidate AS (
+    SELECT id FROM vec UNION SELECT id FROM kw
 )
-SELECT c.id AS chunk_id, c.document_id, d.source, d.path, d.title, d.url, c.heading_path,
-       c.text, c.page, d.updated_at, d.indexed_at, r.score::float8 AS score,
-       (1 - coalesce(r.distance, c.embedding <=> %(emb)s))::float8 AS similarity,
-       r.keyword_rank
-FROM ranked r
-JOIN chunks c ON c.id = r.id
+SELECT """
+    + _COLUMNS
+    + """,
+       (1 - (c.embedding <=> %(emb)s))::float8 AS similarity,
+       coalesce(s.bm25, 0)::float8 AS bm25, v.rank AS vector_rank, k.rank AS keyword_rank,
+       coalesce(s.matched_idf / nullif(q.total_idf, 0), 0)::float8 AS coverage
+FROM candidate x
+CROSS JOIN (SELECT sum(idf) AS total_idf FROM terms) q
+JOIN chunks c ON c.id = x.id
 JOIN documents d ON d.id = c.document_id
-WHERE r.in_document <= %(per_document)s
-ORDER BY r.score DESC, c.id
-LIMIT %(limit)s
+LEFT JOIN scored s ON s.id = x.id
+LEFT JOIN vec v ON v.id = x.id
+LEFT JOIN kw k ON k.id = x.id
 """
 )
 
-VECTOR_ONLY_SQL = """
-SELECT c.id AS chunk_id, c.document_id, d.source, d.path, d.title, d.url, c.heading_path,
-       c.text, c.page, d.updated_at, d.indexed_at,
-       (1 - (c.embedding <=> %(emb)s))::float8 AS score,
-       (1 - (c.embedding <=> %(emb)s))::float8 AS similarity, NULL::int8 AS keyword_rank
+IDF_SQL = "WITH " + _TERMS_CTE.split("), query AS")[0] + ") SELECT word, idf FROM terms"
+
+VECTOR_ONLY_SQL = (
+    """
+SELECT """
+    + _COLUMNS
+    + """,
+       (1 - (c.embedding <=> %(emb)s))::float8 AS similarity, 0::float8 AS bm25,
+       row_number() OVER (ORDER BY c.embedding <=> %(emb)s) AS vector_rank,
+       NULL::int8 AS keyword_rank, 0::float8 AS coverage
 FROM chunks c JOIN documents d ON d.id = c.document_id
 WHERE c.audience && %(groups)s
 ORDER BY c.embedding <=> %(emb)s
 LIMIT %(limit)s
 """
-
-KEYWORD_ONLY_SQL = (
-    """
-WITH """
-    + _QUERY_CTE
-    + """
-SELECT c.id AS chunk_id, c.document_id, d.source, d.path, d.title, d.url, c.heading_path,
-       c.text, c.page, d.updated_at, d.indexed_at,
-       ts_rank_cd(c.tsv, query.tsq, 1)::float8 AS score,
-       (1 - (c.embedding <=> %(emb)s))::float8 AS similarity, 1::int8 AS keyword_rank
-FROM chunks c JOIN documents d ON d.id = c.document_id, query
-WHERE c.tsv @@ query.tsq AND c.audience && %(groups)s
-ORDER BY score DESC, c.id
-LIMIT %(limit)s
-"""
 )
 
 SearchMode = Literal["hybrid", "vector", "keyword"]
-MODES: dict[SearchMode, str] = {
-    "hybrid": HYBRID_SQL,
-    "vector": VECTOR_ONLY_SQL,
-    "keyword": KEYWORD_ONLY_SQL,
-}
 
 
 class SearchStore:
@@ -139,42 +146,50 @@ class SearchStore:
         per_document: int = 3,
         candidates: int = 40,
         mode: SearchMode = "hybrid",
+        fusion: Fusion = DEFAULT_FUSION,
     ) -> list[Chunk]:
-        """The best `limit` chunks for `query` that the `groups` may see."""
+        """The best `limit` chunks for `query` that the `groups` may see, at most
+        `per_document` from one document."""
+        found = await self.candidates(
+            query, embedding, groups, candidates=max(candidates, limit), mode=mode
+        )
+        if mode == "vector":
+            ranked = found
+        elif mode == "keyword":
+            ranked = by_keyword(found)
+        else:
+            ranked = fuse(found, fusion)
+        return cap_per_document(ranked, per_document, limit)
+
+    async def candidates(
+        self,
+        query: str,
+        embedding: np.ndarray,
+        groups: Collection[str],
+        *,
+        candidates: int = 40,
+        mode: SearchMode = "hybrid",
+    ) -> list[Chunk]:
+        """Every candidate of either leg with both scores (vector mode: the vector leg only,
+        nearest first)."""
         params = {
             "emb": to_db_vector(embedding, self._vector_type),
             "q": query,
             "groups": sorted(groups),
-            "candidates": max(candidates, limit),
-            "limit": limit,
-            "per_document": per_document,
-            "rrf_k": RRF_K,
+            "candidates": candidates,
+            "limit": candidates,
             "common_share": COMMON_SHARE,
             "min_chunks": MIN_CHUNKS_FOR_STATS,
+            "k1": BM25_K1,
+            "b": BM25_B,
+            "heading_weight": HEADING_WEIGHT,
         }
+        statement = VECTOR_ONLY_SQL if mode == "vector" else CANDIDATES_SQL
         async with self._pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
-            await cur.execute(MODES[mode], params)
+            await cur.execute(statement, params)
             rows = await cur.fetchall()
-        return [
-            Chunk(
-                chunk_id=row["chunk_id"],
-                document_id=row["document_id"],
-                source=row["source"],
-                path=row["path"],
-                title=row["title"],
-                url=row["url"],
-                heading_path=tuple(row["heading_path"]),
-                text=row["text"],
-                page=row["page"],
-                updated_at=row["updated_at"],
-                indexed_at=row["indexed_at"],
-                score=float(row["score"]),
-                similarity=float(row["similarity"]),
-                keyword_rank=row["keyword_rank"],
-            )
-            for row in rows
-        ]
+        return [_chunk(row) for row in rows]
 
     async def keyword_query(self, query: str) -> str:
         """The full-text query the keyword side runs for `query` (for tests and debugging)."""
@@ -183,3 +198,25 @@ class SearchStore:
             cur = await conn.execute(KEYWORD_QUERY_SQL, params)
             row = await cur.fetchone()
         return str(row[0]) if row else ""
+
+
+def _chunk(row: dict[str, Any]) -> Chunk:
+    return Chunk(
+        chunk_id=row["chunk_id"],
+        document_id=row["document_id"],
+        source=row["source"],
+        path=row["path"],
+        title=row["title"],
+        url=row["url"],
+        heading_path=tuple(row["heading_path"]),
+        text=row["text"],
+        page=row["page"],
+        updated_at=row["updated_at"],
+        indexed_at=row["indexed_at"],
+        score=float(row["similarity"]),
+        similarity=float(row["similarity"]),
+        keyword_rank=row["keyword_rank"],
+        vector_rank=row["vector_rank"],
+        bm25=float(row["bm25"]),
+        coverage=float(row["coverage"]),
+    )

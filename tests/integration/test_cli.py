@@ -151,3 +151,38 @@ def test_a_database_without_pgvector_rights_gets_a_clear_error(
     assert result.exit_code == 1
     assert "CREATE EXTENSION vector failed" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_knowledge_base_built_from_a_path_re_indexes_and_evaluates_without_sources_yaml(
+    empty_db: str, tmp_path: Path
+) -> None:
+    env = _env(empty_db, tmp_path) | {"DESKMATE_SOURCES": str(tmp_path / "sources.yaml")}
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(
+        json.dumps({"question": "How many vacation days do I get?", "expected_sources": ["pto"]})
+        + "\n"
+    )
+
+    indexed = runner.invoke(app, ["index", str(EXAMPLES / "kb" / "hr"), "--json"], env=env)
+    reindexed = runner.invoke(app, ["index", "--json"], env=env)  # the remembered folder
+    evaluated = runner.invoke(app, ["eval", str(questions), "--json"], env=env)
+
+    assert indexed.exit_code == 0, indexed.output
+    assert reindexed.exit_code == 0, reindexed.output
+    assert json.loads(reindexed.stdout)["unchanged"] == json.loads(indexed.stdout)["added"]
+    assert evaluated.exit_code == 0, evaluated.output
+    assert json.loads(evaluated.stdout)["summary"]["recall_at_k"] == 1.0
+    for result in (indexed, reindexed, evaluated):
+        assert "no contacts" not in result.output  # nothing to warn about on every command
+
+
+def test_re_indexing_with_neither_sources_yaml_nor_an_indexed_path_says_what_to_do(
+    empty_db: str, tmp_path: Path
+) -> None:
+    env = _env(empty_db, tmp_path) | {"DESKMATE_SOURCES": str(tmp_path / "sources.yaml")}
+
+    result = runner.invoke(app, ["index"], env=env)
+
+    assert result.exit_code == 1
+    assert "deskmate index PATH" in result.output
+    assert "Traceback" not in result.output

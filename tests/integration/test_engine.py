@@ -290,11 +290,13 @@ async def test_restricted_passages_never_reach_the_model(llm: tuple[Runtime, Fak
     fake.script("NO_ANSWER", "NO_ANSWER")
 
     await runtime.engine.answer(ask("Staff Engineer salary band and calibration committee"))
+    seen_by_everyone = [_user_prompt(fake, i) for i in range(len(fake.chat_requests()))]
     await runtime.engine.answer(ask("Staff Engineer salary band and calibration committee", HR))
 
-    ordinary, hr = (_user_prompt(fake, i).split("Question:")[0] for i in (0, 1))
-    assert "170000" not in ordinary
-    assert "Confidential" not in ordinary
+    # Without the restricted document there may be too little evidence to ask the model at
+    # all; whatever it was shown holds nothing restricted.
+    assert all("170000" not in p and "Confidential" not in p for p in seen_by_everyone)
+    hr = _user_prompt(fake, -1).split("Question:")[0]
     assert "170000" in hr  # the same question from HR does use the restricted document
 
 
@@ -348,3 +350,60 @@ async def test_the_right_document_is_in_the_top_three(
 
     top = list(dict.fromkeys(c.path.rsplit("/", 1)[-1] for c in retrieved.chunks))[:3]
     assert expected in top
+
+
+@pytest.fixture
+async def judging_llm(
+    sample_db: str, tmp_path: Path, fake_openai: tuple[FakeOpenAI, str]
+) -> AsyncIterator[tuple[Runtime, FakeOpenAI]]:
+    fake, base_url = fake_openai
+    settings = llm_settings(sample_db, tmp_path, base_url, llm_rerank=True, top_k=2)
+    async with open_runtime(settings) as runtime:
+        yield runtime, fake
+
+
+async def test_the_relevance_pass_puts_the_passage_the_model_picks_first(
+    judging_llm: tuple[Runtime, FakeOpenAI],
+) -> None:
+    runtime, fake = judging_llm
+    fused = await runtime.engine.retriever.retrieve(
+        "What is the ESPP discount?", EVERYONE_ONLY, limit=4
+    )
+    fake.script("4, 99", "The discount is 15% [1].")
+
+    answer = await runtime.engine.answer(ask("What is the ESPP discount?"))
+
+    judge, draft = fake.chat_requests()
+    assert "most helpful first" in judge["messages"][0]["content"]
+    assert judge["messages"][-1]["content"].count("<passage id=") == 4  # 2 x top_k judged
+    assert '<passage id="1"' in draft["messages"][-1]["content"]
+    assert draft["messages"][-1]["content"].count("<passage id=") == 2  # top_k kept
+    first_passage = draft["messages"][-1]["content"].split('<passage id="2"')[0]
+    assert fused.chunks[3].text[:40].replace('"', "'") in first_passage  # the model's pick
+    assert answer.answered
+
+
+async def test_when_the_relevance_pass_finds_nothing_helpful_deskmate_says_it_does_not_know(
+    judging_llm: tuple[Runtime, FakeOpenAI],
+) -> None:
+    runtime, fake = judging_llm
+    fake.script("NONE")
+
+    answer = await runtime.engine.answer(ask("What is the ESPP discount?"))
+
+    assert len(fake.chat_requests()) == 1  # no draft is asked for
+    assert answer.text.startswith(texts.DONT_KNOW)
+    assert not answer.answered
+
+
+async def test_a_failing_relevance_pass_keeps_the_fused_order(
+    judging_llm: tuple[Runtime, FakeOpenAI],
+) -> None:
+    runtime, fake = judging_llm
+    fused = await runtime.engine.retriever.retrieve("What is the ESPP discount?", EVERYONE_ONLY)
+    fake.script(Reply(status=500), Reply(status=500), "The discount is 15% [1].")
+
+    answer = await runtime.engine.answer(ask("What is the ESPP discount?"))
+
+    assert answer.answered
+    assert answer.citations[0].path == fused.chunks[0].path

@@ -600,6 +600,27 @@ async def test_the_bot_added_to_a_team_says_what_it_knows_and_how_to_ask(teams: 
     assert "@mention me" in welcome.body["text"]
 
 
+async def test_without_sources_yaml_the_welcome_names_what_is_indexed_and_reindex_says_what_to_do(
+    sample_db: str, tmp_path: Path
+) -> None:
+    """A knowledge base built with `deskmate index PATH`: no sources.yaml, nothing remembered."""
+    async with running_teams(sample_db, tmp_path, sources_file=tmp_path / "none.yaml") as teams:
+        update = teams.activity(
+            {"id": f"a:personal-{PAT['id']}", "conversationType": "personal"},
+            PAT,
+            type="conversationUpdate",
+            membersAdded=[BOT],
+            channelData={"tenant": {"id": TENANT}},
+        )
+        response = await teams.post(update)
+        reindex = await teams.ask(teams.personal("reindex", sender=HR_LEAD))
+
+    assert response.status == 201
+    welcome = teams.connector.messages()[0]
+    assert "documents in eng-wiki, hr" in welcome.body["text"]
+    assert reindex.body["text"] == texts.REINDEX_NO_SOURCES
+
+
 # --- authentication ----------------------------------------------------------------------------
 
 

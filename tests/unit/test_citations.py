@@ -22,13 +22,13 @@ def _chunk(chunk_id: int, document_id: int, path: str, page: int | None = None) 
     )
 
 
-def test_one_citation_per_document_in_rank_order_with_all_pages() -> None:
+def test_one_citation_per_document_in_rank_order_with_its_pages_best_first() -> None:
     chunks = [_chunk(1, 10, "pto.pdf", 2), _chunk(2, 20, "faq.md"), _chunk(3, 10, "pto.pdf", 1)]
 
     citations = citations_for(chunks)
 
     assert [(c.number, c.path, c.pages) for c in citations] == [
-        (1, "pto.pdf", (1, 2)),
+        (1, "pto.pdf", (2, 1)),
         (2, "faq.md", ()),
     ]
 

@@ -1,0 +1,78 @@
+"""Fusing the two retrieval legs, and the per-document cap.
+
+The store returns every candidate of either leg (vector nearest neighbours, BM25 keyword
+hits) with both scores. Fusion here decides the order; measured by benchmarks/quality.py on
+real handbooks (docs/quality.md):
+
+- `rrf`: weighted reciprocal rank fusion, `w / (RRF_K + rank)` per leg;
+- `score` (default): a weighted sum of the cosine similarity and the BM25 score scaled by the
+  best BM25 score of the question, trusted in proportion to how much of the question's
+  rare-word weight (IDF) the best keyword hit covers: a keyword leg that matched only a
+  stray word says little and weighs little.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from bot.models import Chunk
+
+RRF_K = 60
+FusionMethod = Literal["rrf", "score"]
+
+
+@dataclass(frozen=True)
+class Fusion:
+    method: FusionMethod = "score"
+    keyword_weight: float = 0.3  # rrf: the keyword leg's weight (vector leg 1.0)
+    bm25_share: float = 0.4  # score: the BM25 part of the fused score at full coverage
+    trust_coverage: bool = True  # score: scale the BM25 part by the best hit's coverage
+
+
+DEFAULT_FUSION = Fusion()
+
+
+def fuse(candidates: Sequence[Chunk], fusion: Fusion = DEFAULT_FUSION) -> list[Chunk]:
+    """Candidates with `score` set to the fused score, best first."""
+    if fusion.method == "rrf":
+        scored = [replace(c, score=_rrf(c, fusion.keyword_weight)) for c in candidates]
+    else:
+        best_bm25 = max((c.bm25 for c in candidates), default=0.0)
+        trust = max((c.coverage for c in candidates), default=0.0) if fusion.trust_coverage else 1
+        share = fusion.bm25_share * trust
+        scored = [
+            replace(
+                c,
+                score=(1 - share) * c.similarity
+                + share * (c.bm25 / best_bm25 if best_bm25 > 0 else 0.0),
+            )
+            for c in candidates
+        ]
+    return sorted(scored, key=lambda c: (-c.score, c.chunk_id))
+
+
+def _rrf(chunk: Chunk, keyword_weight: float) -> float:
+    vector = 1.0 / (RRF_K + chunk.vector_rank) if chunk.vector_rank else 0.0
+    keyword = keyword_weight / (RRF_K + chunk.keyword_rank) if chunk.keyword_rank else 0.0
+    return vector + keyword
+
+
+def by_keyword(candidates: Sequence[Chunk]) -> list[Chunk]:
+    """The keyword leg alone: BM25 order, for `DESKMATE_RETRIEVAL=keyword` and comparisons."""
+    hits = [replace(c, score=c.bm25) for c in candidates if c.bm25 > 0]
+    return sorted(hits, key=lambda c: (-c.score, c.chunk_id))
+
+
+def cap_per_document(ranked: Sequence[Chunk], per_document: int, limit: int) -> list[Chunk]:
+    """The first `limit` chunks, at most `per_document` from any one document."""
+    kept: list[Chunk] = []
+    count: dict[int, int] = {}
+    for chunk in ranked:
+        if count.get(chunk.document_id, 0) < per_document:
+            count[chunk.document_id] = count.get(chunk.document_id, 0) + 1
+            kept.append(chunk)
+            if len(kept) == limit:
+                break
+    return kept
