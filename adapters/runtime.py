@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from bot.embeddings import Embedder, make_embedder
 from bot.engine import Engine
+from bot.errors import ConfigError
 from bot.groups import Directory
 from bot.llm import ChatModel
 from bot.settings import Settings
@@ -19,6 +20,7 @@ from bot.tone.style import HouseStyle
 from indexer.limits import Limits
 from indexer.pipeline import Indexer, Progress, RunSummary
 from indexer.records import Source
+from indexer.reembed import reembed
 from indexer.sources import load_sources
 
 log = logging.getLogger(__name__)
@@ -46,8 +48,6 @@ class Runtime:
         if only:
             unknown = set(only) - {s.name for s in sources}
             if unknown:
-                from bot.errors import ConfigError
-
                 raise ConfigError(f"unknown source(s): {', '.join(sorted(unknown))}")
             sources = [s for s in sources if s.name in only]
         return await self.index(sources, trigger, progress)
@@ -55,8 +55,21 @@ class Runtime:
     async def index(
         self, sources: Sequence[Source], trigger: str, progress: Progress | None = None
     ) -> RunSummary:
+        """Index `sources`, after re-embedding the knowledge base if another model made it."""
+        if self.store.embedded_with != self.embedder.name:
+            await reembed(self.store, self.embedder)
         limits = Limits.from_settings(self.settings)
         return await Indexer(self.store, self.embedder, progress, limits).run(sources, trigger)
+
+    def require_current_embeddings(self) -> None:
+        """Refuse to search vectors another embedding model made: `deskmate index` re-embeds."""
+        if self.store.embedded_with != self.embedder.name:
+            raise ConfigError(
+                f"the knowledge base was embedded with {self.store.embedded_with} but "
+                f"DESKMATE_EMBEDDINGS={self.settings.embeddings} embeds with "
+                f"{self.embedder.name}; run `deskmate index` once to re-embed it (nothing is "
+                "re-read), or set DESKMATE_EMBEDDINGS back"
+            )
 
     async def warm_up(self) -> None:
         """Load the embedding model before the first question arrives."""
