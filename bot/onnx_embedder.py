@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bot.errors import ConfigError
-from bot.onnx_export import Variant, prepare, source_dir
+from bot.onnx_export import Variant, prepare
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -71,7 +71,7 @@ class _Model:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        source = source_dir()
+        source = Path(path).parent  # the export carries the model's tokenizer and pooling files
         _check_pooling(source)
         limits = json.loads((source / "sentence_bert_config.json").read_text())
         self.tokenizer: Tokenizer = Tokenizer.from_file(str(source / "tokenizer.json"))

