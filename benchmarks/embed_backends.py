@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import ROOT, Timer, bench_settings, machine, percentile, retrieval_quality
+from common import MODELS, ROOT, Timer, bench_settings, machine, percentile, retrieval_quality
 from common import scratch_database as scratch
 
 from adapters.runtime import open_runtime
@@ -144,6 +144,8 @@ async def indexing(backend: str, folder: Path) -> tuple[int, float]:
 
 
 def gate(results: dict[str, dict[str, tuple[float, float]]], mode: str) -> str:
+    if "local-onnx-fp32" not in results or "local" not in results:
+        return "(the gate needs both ONNX backends)"
     fp32, int8 = results["local-onnx-fp32"][mode], results["local"][mode]
     deltas = (int8[0] - fp32[0], int8[1] - fp32[1])
     verdict = "within" if all(d >= -GATE for d in deltas) else "NOT within"
@@ -159,12 +161,15 @@ async def main(args: argparse.Namespace) -> None:
     sets = question_sets()
     questions = [c.question for s in sets for c in s.cases][: args.queries]
     texts = chunk_texts(HANDBOOK if HANDBOOK.is_dir() else ROOT / "examples" / "kb", args.chunks)
-    speed(embedders, texts, questions, args.rounds)
+    if args.chunks:
+        speed(embedders, texts, questions, args.rounds)
 
     print(f"\n3. retrieval quality, recall@{K} / MRR of the expected source")
     for qset in sets:
+        if args.sets and qset.name not in args.sets:
+            continue
         results = {}
-        for backend in BACKENDS:
+        for backend in args.backends:
             results[backend], rate = await quality(backend, qset)
             figures = "   ".join(f"{m} {r:.3f} / {q:.3f}" for m, (r, q) in results[backend].items())
             print(
@@ -173,6 +178,9 @@ async def main(args: argparse.Namespace) -> None:
             )
         for mode in ("hybrid", "vector"):
             print(f"  {qset.name:12s} {mode}: {gate(results, mode)}")
+
+    if args.sweep:
+        batch_sweep(texts, args.rounds)
 
     if args.index_18f and HANDBOOK.is_dir():
         print("\n4. indexing throughput (Runtime.index into a fresh database)")
@@ -189,12 +197,37 @@ async def main(args: argparse.Namespace) -> None:
             )
 
 
+def batch_sweep(texts: list[str], rounds: int) -> None:
+    """ONNX int8 at several batch sizes and thread counts on the same texts, interleaved."""
+    from bot.onnx_embedder import OnnxEmbedder
+
+    cases = [(b, t) for t in (1, 2) for b in (8, 16, 32, 64, 128)]
+    embedders = {c: OnnxEmbedder(MODELS, "int8", threads=c[1], batch_size=c[0]) for c in cases}
+    seconds: dict[tuple[int, int], list[float]] = {c: [] for c in cases}
+    for _ in range(rounds):
+        for case, embedder in embedders.items():
+            with Timer() as spent:
+                embedder.embed(texts)
+            seconds[case].append(spent.seconds)
+    print(f"\n5. ONNX int8 batch size and threads, {len(texts)} chunks x {rounds} rounds")
+    for (batch, threads), values in seconds.items():
+        print(f"  batch {batch:3d}, {threads} thread(s): {len(texts) / min(values):6.1f} chunks/s")
+
+
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--chunks", type=int, default=384, help="chunks for pure embedding")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--queries", type=int, default=40)
     parser.add_argument("--no-index-18f", dest="index_18f", action="store_false")
+    parser.add_argument(
+        "--backends",
+        nargs="+",
+        default=list(BACKENDS),
+        help="backends for the quality runs (ONNX fp32 vectors equal torch's: cosine 1.0000)",
+    )
+    parser.add_argument("--sets", nargs="*", help="only these question sets")
+    parser.add_argument("--sweep", action="store_true", help="batch sizes x threads (int8)")
     return parser.parse_args(argv)
 
 

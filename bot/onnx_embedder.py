@@ -4,9 +4,10 @@ The model's own `tokenizer.json` (through `tokenizers`) with its sentence-transf
 (256 tokens, padding to the longest text of a batch), the exported encoder, then the pooling
 the model defines in `modules.json`: mean over the attention mask, normalised to unit length.
 
-Tuned for 2 cores (`benchmarks/embed_throughput.py`): one intra-op thread per core, no
-inter-op parallelism (one graph runs at a time), texts sorted by length before batching so a
-batch pads little, 32 texts per batch (larger batches gain nothing, smaller lose ~10 %).
+Settings for 2 cores: one intra-op thread per core (DESKMATE_EMBED_THREADS), no inter-op
+parallelism (one graph runs at a time; the second core would only contend), texts sorted by
+length before batching so a batch pads little, 32 texts per batch (DESKMATE_EMBED_BATCH_SIZE;
+figures in docs/benchmarks.md).
 """
 
 from __future__ import annotations
