@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/deskmate demo
+	DESKMATE_MODEL_DIR=$${DESKMATE_MODEL_DIR:-$(abspath $(MODELS))} $(BIN)/deskmate demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

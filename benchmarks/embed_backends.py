@@ -11,8 +11,8 @@ default), ONNX fp32 and ONNX int8 (the default), all measured in the same run.
 3. Retrieval quality: each question set indexed with each backend into a fresh embedded
    PostgreSQL, then recall@5 and MRR of the expected source, hybrid (what users get) and
    vector-only (the embedding alone). Sets: `examples/questions.jsonl` over `examples/kb`,
-   the Contoso HR ground truth over its PDFs (expected source = the cited file), and every
-   `benchmarks/questions/*.jsonl` with a `corpus` folder under ../shared/corpus if present.
+   the Contoso HR ground truth over its PDFs (expected source = the cited file), and the dev
+   questions of every `benchmarks/questions/<set>.jsonl` (`--questions`) over its corpus.
    The gate: int8 within 1 % (absolute 0.01) of ONNX fp32 on both measures.
 4. Indexing throughput (`Runtime.index`, chunks/s) of the 18F handbook and the Contoso PDFs.
 """
@@ -44,6 +44,12 @@ HANDBOOK = CORPUS / "handbook-18f-tts"
 BACKENDS = ("local-torch", "local-onnx-fp32", "local")
 LABEL = {"local-torch": "torch fp32", "local-onnx-fp32": "ONNX fp32", "local": "ONNX int8"}
 K = 5
+QUESTION_CORPORA = {  # benchmarks/questions/<set>.jsonl -> the corpus it asks about
+    "18f": CORPUS / "handbook-18f-tts",
+    "dxw": CORPUS / "handbook-dxw-playbook",
+    "basecamp": CORPUS / "handbook-basecamp",
+    "hyperledger": CORPUS / "hyperledger-confluence-wiki-md" / "HYP",
+}
 GATE = 0.01
 
 
@@ -55,7 +61,7 @@ class QuestionSet:
     sources_file: Path | None = None  # for audiences (examples/sources.yaml)
 
 
-def question_sets() -> list[QuestionSet]:
+def question_sets(questions: Path) -> list[QuestionSet]:
     examples = [c for c in load_cases(ROOT / "examples" / "questions.jsonl") if c.expected_sources]
     sets = [QuestionSet("examples", (), tuple(examples), ROOT / "examples" / "sources.yaml")]
     truth = CONTOSO / "evals" / "ground_truth.jsonl"
@@ -69,10 +75,15 @@ def question_sets() -> list[QuestionSet]:
         sets.append(
             QuestionSet("contoso", (Source("contoso", "auto", CONTOSO / "data"),), tuple(cases))
         )
-    for path in sorted((ROOT / "benchmarks" / "questions").glob("*.jsonl")):
-        folder = CORPUS / path.stem
+    for path in sorted(questions.glob("*.jsonl")):
+        folder = QUESTION_CORPORA.get(path.stem, CORPUS / path.stem)
         if folder.is_dir():
-            cases = [c for c in load_cases(path) if c.expected_sources and not c.asker]
+            rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+            cases = [
+                Case(r["question"], expected_sources=tuple(r["expected_sources"]))
+                for r in rows
+                if r.get("expected_sources") and r.get("split", "dev") == "dev"
+            ]
             sets.append(QuestionSet(path.stem, (Source(path.stem, "auto", folder),), tuple(cases)))
     return sets
 
@@ -158,7 +169,7 @@ async def main(args: argparse.Namespace) -> None:
     embedders = {b: make_embedder(settings.model_copy(update={"embeddings": b})) for b in BACKENDS}
     for embedder in embedders.values():
         embedder.embed(["warm up"])
-    sets = question_sets()
+    sets = question_sets(args.questions)
     questions = [c.question for s in sets for c in s.cases][: args.queries]
     texts = chunk_texts(HANDBOOK if HANDBOOK.is_dir() else ROOT / "examples" / "kb", args.chunks)
     if args.chunks:
@@ -227,6 +238,12 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="backends for the quality runs (ONNX fp32 vectors equal torch's: cosine 1.0000)",
     )
     parser.add_argument("--sets", nargs="*", help="only these question sets")
+    parser.add_argument(
+        "--questions",
+        type=Path,
+        default=ROOT / "benchmarks" / "questions",
+        help="folder of <set>.jsonl question files (dev split used)",
+    )
     parser.add_argument("--sweep", action="store_true", help="batch sizes x threads (int8)")
     return parser.parse_args(argv)
 
