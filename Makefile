@@ -48,6 +48,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bulk_write.py
 	$(BIN)/python benchmarks/chunk_size.py
 	$(BIN)/python benchmarks/embed_throughput.py
+	$(BIN)/python benchmarks/embed_backends.py --no-index-18f
+	$(BIN)/python benchmarks/cli_latency.py
+	$(BIN)/python benchmarks/dependency_size.py
 	$(BIN)/python benchmarks/vs_langchain.py
 	$(BIN)/python benchmarks/vs_langchain.py --synthetic 100000
 	$(BIN)/python benchmarks/scale.py --json benchmarks/results/scale.json
