@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# The ONNX embedding model, exported from the packaged weights once per install; the tests use it.
+MODELS := $(VENV)/deskmate-models
 export PIP_NO_INPUT := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export HF_HUB_OFFLINE := 1
@@ -17,14 +19,15 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench,tone-local]'
+	$(BIN)/python -m pip install --quiet -e '.[torch,dev,bench,tone-local]'
+	$(BIN)/deskmate prepare-model --model-dir $(MODELS)
 	rm -f $(VENV)/.installed-*
 	touch $@
 
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/deskmate demo
+	DESKMATE_MODEL_DIR=$${DESKMATE_MODEL_DIR:-$(abspath $(MODELS))} $(BIN)/deskmate demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -65,6 +68,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bulk_write.py
 	$(BIN)/python benchmarks/chunk_size.py
 	$(BIN)/python benchmarks/embed_throughput.py
+	$(BIN)/python benchmarks/embed_backends.py --no-index-18f
+	$(BIN)/python benchmarks/cli_latency.py
+	$(BIN)/python benchmarks/dependency_size.py
 	$(BIN)/python benchmarks/vs_langchain.py
 	$(BIN)/python benchmarks/vs_langchain.py --synthetic 100000
 	$(BIN)/python benchmarks/scale.py --json benchmarks/results/scale.json

@@ -25,6 +25,7 @@ from bot.tone.style import HouseStyle
 from indexer.limits import Limits
 from indexer.pipeline import Indexer, Progress, RunSummary
 from indexer.records import Source
+from indexer.reembed import reembed
 from indexer.sources import load_sources
 
 log = logging.getLogger(__name__)
@@ -65,8 +66,21 @@ class Runtime:
     async def index(
         self, sources: Sequence[Source], trigger: str, progress: Progress | None = None
     ) -> RunSummary:
+        """Index `sources`, after re-embedding the knowledge base if another model made it."""
+        if self.store.embedded_with != self.embedder.name:
+            await reembed(self.store, self.embedder)
         limits = Limits.from_settings(self.settings)
         return await Indexer(self.store, self.embedder, progress, limits).run(sources, trigger)
+
+    def require_current_embeddings(self) -> None:
+        """Refuse to search vectors another embedding model made: `deskmate index` re-embeds."""
+        if self.store.embedded_with != self.embedder.name:
+            raise ConfigError(
+                f"the knowledge base was embedded with {self.store.embedded_with} but "
+                f"DESKMATE_EMBEDDINGS={self.settings.embeddings} embeds with "
+                f"{self.embedder.name}; run `deskmate index` once to re-embed it (nothing is "
+                "re-read), or set DESKMATE_EMBEDDINGS back"
+            )
 
     async def warm_up(self) -> None:
         """Load the embedding model before the first question arrives."""

@@ -68,6 +68,7 @@ async def run_server(settings: Settings) -> None:
     from indexer.scheduler import add_housekeeping, start_scheduler
 
     async with open_runtime(settings) as runtime:
+        runtime.require_current_embeddings()
         await runtime.warm_up()
         if not runtime.contacts:
             log.warning(

@@ -21,6 +21,7 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 ROOT = Path(__file__).resolve().parent.parent
+MODELS = Path(sys.prefix) / "deskmate-models"  # the ONNX model `make install` exported
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -42,6 +43,7 @@ def bench_settings(url: str, tmp: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "database_url": url,
         "data_dir": tmp / "data",
+        "model_dir": MODELS,
         "sources_file": ROOT / "examples" / "sources.yaml",
         "groups_file": ROOT / "examples" / "groups.yaml",
         "tone_file": tmp / "none.yaml",

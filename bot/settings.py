@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+LOCAL_EMBEDDINGS = ("local", "local-onnx-fp32", "local-torch")
+
 
 def _env(*names: str) -> AliasChoices:
     return AliasChoices(*names)
@@ -39,6 +41,9 @@ class Settings(BaseSettings):
 
     # Models
     embeddings: str = Field("local", validation_alias=_env("DESKMATE_EMBEDDINGS"))
+    model_dir: Path | None = Field(None, validation_alias=_env("DESKMATE_MODEL_DIR"))
+    embed_threads: int = Field(0, ge=0, validation_alias=_env("DESKMATE_EMBED_THREADS"))
+    embed_batch_size: int = Field(0, ge=0, validation_alias=_env("DESKMATE_EMBED_BATCH_SIZE"))
     openai_api_key: SecretStr | None = Field(None, validation_alias=_env("OPENAI_API_KEY"))
     openai_base_url: str | None = Field(None, validation_alias=_env("OPENAI_BASE_URL"))
     chat_model: str = Field("gpt-4o-mini", validation_alias=_env("DESKMATE_CHAT_MODEL"))
@@ -108,9 +113,17 @@ class Settings(BaseSettings):
     @field_validator("embeddings")
     @classmethod
     def _check_embeddings(cls, value: str) -> str:
-        if value == "local" or value.startswith("openai:") or value == "fake":
+        if value in LOCAL_EMBEDDINGS or value.startswith("openai:") or value == "fake":
             return value
-        raise ValueError("DESKMATE_EMBEDDINGS must be 'local' or 'openai:<model>'")
+        raise ValueError(
+            "DESKMATE_EMBEDDINGS must be 'local' (ONNX int8), 'local-onnx-fp32', 'local-torch' "
+            "or 'openai:<model>'"
+        )
+
+    @field_validator("model_dir", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
 
     @cached_property
     def admin_ids(self) -> frozenset[str]:
@@ -123,3 +136,8 @@ class Settings(BaseSettings):
     @property
     def db_dir(self) -> Path:
         return self.data_dir / "postgres"
+
+    @property
+    def model_cache(self) -> Path:
+        """Where the exported ONNX models are kept: DESKMATE_MODEL_DIR or `<data dir>/models`."""
+        return self.model_dir or self.data_dir / "models"

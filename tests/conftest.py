@@ -1,5 +1,6 @@
-"""Test fixtures: one embedded PostgreSQL for the whole suite, the local model loaded once,
-a fresh database per test, and no network except loopback."""
+"""Test fixtures: one embedded PostgreSQL for the whole suite, the local model exported (at
+install, or by the first test) and loaded once, a fresh database per test, and no network
+except loopback."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import ipaddress
 import os
 import socket
+import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -21,6 +23,10 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 for name in list(os.environ):  # the tests decide every setting themselves
     if name.startswith(("DESKMATE_", "SLACK_", "MICROSOFT_", "OPENAI_")) or name == "DATABASE_URL":
         del os.environ[name]
+# The ONNX model `make install` exports into the virtualenv: every test (and every CLI run)
+# shares it instead of exporting one per data dir.
+MODELS = Path(sys.prefix) / "deskmate-models"
+os.environ["DESKMATE_MODEL_DIR"] = str(MODELS)
 
 from adapters.runtime import Runtime, open_runtime  # noqa: E402
 from bot.database import start_embedded, stop_embedded  # noqa: E402
@@ -54,6 +60,14 @@ def _no_network() -> Iterator[None]:
     socket.socket.connect = _loopback_only  # type: ignore[method-assign]
     yield
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _onnx_model() -> None:
+    """Export the ONNX model now if `make install` has not, rather than inside a test."""
+    from bot.onnx_export import prepare
+
+    prepare(MODELS, "int8")
 
 
 # --- one embedded PostgreSQL, a database per test ---------------------------------------

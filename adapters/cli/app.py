@@ -159,6 +159,7 @@ def ask(
     settings = _settings(top_k=k) if k else _settings()
 
     async def job(runtime: Runtime) -> None:
+        runtime.require_current_embeddings()
         asker = Asker(user_id=user or "cli", email=user if user and "@" in user else None)
         groups = runtime.directory.groups_of(asker) if user else frozenset({EVERYONE})
         try:
@@ -271,6 +272,7 @@ def evaluate_questions(
         raise typer.Exit(2) from None
 
     async def job(runtime: Runtime) -> Any:
+        runtime.require_current_embeddings()
         return await evaluate(runtime, cases, k)
 
     summary = _run(settings, job)
@@ -355,6 +357,27 @@ def serve(
     settings = _settings(quiet=False, **({"port": port} if port else {}))
     try:
         asyncio.run(run_server(settings))
+    except DeskmateError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+
+
+@app.command("prepare-model")
+def prepare_model(
+    model_dir: Annotated[
+        Path | None,
+        typer.Option(help="Where to keep it (default DESKMATE_MODEL_DIR or <data dir>/models)"),
+    ] = None,
+    fp32: Annotated[bool, typer.Option("--fp32", help="Also the unquantised model")] = False,
+) -> None:
+    """Export the packaged embedding model to ONNX int8 once (needs deskmate[torch])."""
+    from bot.onnx_export import prepare
+
+    settings = _settings()
+    cache = model_dir or settings.model_cache
+    try:
+        for variant in ("int8", "fp32") if fp32 else ("int8",):
+            console.print(f"ONNX {variant} model: {prepare(cache, variant)}")
     except DeskmateError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from None

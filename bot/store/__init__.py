@@ -45,10 +45,15 @@ class SourceStats:
 
 class Store:
     def __init__(
-        self, pool: AsyncConnectionPool, settings: Settings, vector_type: str | None = None
+        self,
+        pool: AsyncConnectionPool,
+        settings: Settings,
+        vector_type: str | None = None,
+        embedded_with: str = "",
     ) -> None:
         self.pool = pool
         self.vector_type = vector_type = vector_type or settings.vector_type
+        self.embedded_with = embedded_with  # the model the stored vectors were made with
         self.documents = DocumentStore(pool, vector_type)
         self.search = SearchStore(pool, vector_type)
         self.runs = RunStore(pool)
@@ -118,7 +123,7 @@ async def open_store(
             "or leave it empty to use the embedded database"
         ) from exc
     async with conn:
-        applied, vector_type = await migrate(conn, dim, model, settings.vector_type)
+        applied, vector_type, embedded_with = await migrate(conn, dim, model, settings.vector_type)
         if applied:
             log.info("applied %d schema migration(s)", applied)
     pool = AsyncConnectionPool(
@@ -132,6 +137,6 @@ async def open_store(
     )
     await pool.open(wait=True, timeout=15)
     try:
-        yield Store(pool, settings, vector_type)
+        yield Store(pool, settings, vector_type, embedded_with)
     finally:
         await pool.close()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
 
 from bot.store.vectors import to_db_vector, to_numpy
@@ -176,4 +177,48 @@ class DocumentStore:
             await conn.execute(
                 "INSERT INTO embedding_cache SELECT * FROM embedding_cache_in "
                 "ON CONFLICT DO NOTHING"
+            )
+
+    async def chunk_count(self) -> int:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute("SELECT count(*) FROM chunks")
+            return int((await cur.fetchone() or (0,))[0])
+
+    async def chunks_after(self, after_id: int, limit: int) -> list[tuple[int, list[str], str]]:
+        """(id, heading path, text) of up to `limit` chunks with ids above `after_id`, in id
+        order: the pages of a re-embedding pass."""
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT id, heading_path, text FROM chunks WHERE id > %s ORDER BY id LIMIT %s",
+                (after_id, limit),
+            )
+            return [(int(i), list(h), t) for i, h, t in await cur.fetchall()]
+
+    async def set_embeddings(self, items: Sequence[tuple[int, np.ndarray]]) -> None:
+        """Replace the embeddings of the chunks with these ids (chunks deleted meanwhile are
+        skipped)."""
+        if not items:
+            return
+        async with self._pool.connection() as conn, conn.transaction():
+            await conn.execute(
+                sql.SQL(
+                    "CREATE TEMP TABLE IF NOT EXISTS chunk_embeddings_in "
+                    "(id bigint PRIMARY KEY, embedding {}) ON COMMIT DELETE ROWS"
+                ).format(sql.Identifier(self._vector_type))
+            )
+            copy_sql = "COPY chunk_embeddings_in (id, embedding) FROM STDIN (FORMAT BINARY)"
+            async with conn.cursor().copy(copy_sql) as copy:
+                copy.set_types(["int8", self._vector_type])
+                for chunk_id, vector in items:
+                    await copy.write_row((chunk_id, to_db_vector(vector, self._vector_type)))
+            await conn.execute(
+                "UPDATE chunks c SET embedding = i.embedding FROM chunk_embeddings_in i "
+                "WHERE c.id = i.id"
+            )
+
+    async def record_embedding_model(self, model: str) -> None:
+        """From now on the stored vectors count as made with `model`."""
+        async with self._pool.connection() as conn:
+            await conn.execute(
+                "UPDATE deskmate_meta SET value = %s WHERE key = 'embedding_model'", (model,)
             )

@@ -149,9 +149,12 @@ async def ensure_extension(conn: AsyncConnection) -> None:
         ) from exc
 
 
-async def migrate(conn: AsyncConnection, dim: int, model: str, vector_type: str) -> tuple[int, str]:
-    """Bring the schema to the newest version. Returns how many migrations ran and the vector
-    column type the knowledge base was created with (`vector_type` only applies to a new one)."""
+async def migrate(
+    conn: AsyncConnection, dim: int, model: str, vector_type: str
+) -> tuple[int, str, str]:
+    """Bring the schema to the newest version. Returns how many migrations ran, the vector
+    column type the knowledge base was created with (`vector_type` only applies to a new one)
+    and the embedding model its vectors come from (`model` for a new one)."""
     async with conn.transaction():
         # One process at a time, extension included: concurrent CREATE EXTENSION IF NOT
         # EXISTS from replicas starting together would collide.
@@ -174,22 +177,24 @@ async def migrate(conn: AsyncConnection, dim: int, model: str, vector_type: str)
                 "('embedding_model', %s), ('embedding_dim', %s), ('vector_type', %s)",
                 (model, str(dim), vector_type),
             )
-    stored_type = await check_embedding_model(conn, dim, model)
-    return SCHEMA_VERSION - current, stored_type
+    stored_type, stored_model = await check_embedding_model(conn, dim, model)
+    return SCHEMA_VERSION - current, stored_type, stored_model
 
 
-async def check_embedding_model(conn: AsyncConnection, dim: int, model: str) -> str:
-    """Refuse an embedding model other than the one the vectors were made with."""
+async def check_embedding_model(conn: AsyncConnection, dim: int, model: str) -> tuple[str, str]:
+    """Refuse an embedding model of another dimension than the stored vectors'; returns the
+    vector column type and the model the vectors were made with (which may differ from
+    `model`: `deskmate index` then re-embeds them)."""
     cur = await conn.execute("SELECT key, value FROM deskmate_meta")
     meta: dict[str, str] = dict(await cur.fetchall())
-    if meta.get("embedding_dim") != str(dim) or meta.get("embedding_model") != model:
+    if meta.get("embedding_dim") != str(dim):
         raise ConfigError(
             f"the knowledge base was built with {meta.get('embedding_model')} "
             f"({meta.get('embedding_dim')} dimensions) but DESKMATE_EMBEDDINGS gives {model} "
             f"({dim}); set DESKMATE_EMBEDDINGS back, or point DESKMATE_DATA_DIR/DATABASE_URL at "
             "a new database and re-index"
         )
-    return meta.get("vector_type", "vector")
+    return meta.get("vector_type", "vector"), meta.get("embedding_model", model)
 
 
 async def schema_version(conn: AsyncConnection) -> int:

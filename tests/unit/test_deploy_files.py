@@ -108,3 +108,13 @@ def test_k8s_mounts_the_sources_and_groups_files_where_the_settings_look() -> No
         if "persistentVolumeClaim" in v
     }
     assert claims == {d["metadata"]["name"] for d in _kind("PersistentVolumeClaim")}
+
+
+def test_the_runtime_stage_has_the_exported_model_and_no_torch() -> None:
+    build, runtime = re.split(r"^FROM ", (DEPLOY / "Dockerfile").read_text(), flags=re.M)[1:]
+
+    assert re.search(r"/opt/deskmate/bin/pip install \.$", build, re.M)  # no [torch] extra
+    assert "prepare-model --model-dir /opt/deskmate-models" in build
+    assert "COPY --from=build /opt/deskmate-models /opt/deskmate-models" in runtime
+    assert "DESKMATE_MODEL_DIR=/opt/deskmate-models" in runtime
+    assert "/opt/export" not in runtime  # the virtualenv with torch stays behind
