@@ -30,6 +30,7 @@ from indexer.chunking import chunk_document
 from indexer.embedding import CachedEmbedder
 from indexer.jobs import run_in_process, source_jobs
 from indexer.limits import Limits
+from indexer.loaders.confluence_xml import is_xml_export
 from indexer.records import ChunkedDocument, FileError, Job, LoadedDocument, Source
 from indexer.workers import ParsePool
 
@@ -142,7 +143,7 @@ class Indexer:
 
     async def _index_source(self, source: Source, pool: ParsePool, summary: RunSummary) -> None:
         self._progress.start(source.name)
-        if not source.path.is_dir():
+        if not (source.path.is_dir() or is_xml_export(source.path)):
             summary.errors.append(
                 FileError(str(source.path), f"source {source.name}: folder not found; kept")
             )

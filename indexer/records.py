@@ -14,7 +14,7 @@ class Source:
     """One configured knowledge source (an entry of `sources.yaml`)."""
 
     name: str
-    kind: str  # "confluence" (HTML space export) or "files" (HR exports and other documents)
+    kind: str  # "confluence" (HTML space export), "confluence-xml", "files" or "auto"
     path: Path
     base_url: str | None = None
     audience: tuple[str, ...] = ("everyone",)

@@ -14,7 +14,7 @@ from indexer.archives import extract_zip
 from indexer.limits import Limits
 from indexer.records import FileError, Source
 
-KINDS = ("confluence", "files", "auto")
+KINDS = ("confluence", "confluence-xml", "files", "auto")
 
 
 def load_sources(path: Path) -> list[Source]:
