@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from pydantic import SecretStr
+
 from bot.embeddings import Embedder, make_embedder
 from bot.engine import Engine
 from bot.groups import Directory
@@ -20,6 +22,7 @@ from indexer.limits import Limits
 from indexer.pipeline import Indexer, Progress, RunSummary
 from indexer.records import Source
 from indexer.sources import load_sources
+from indexer.wiki import Credentials
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +59,9 @@ class Runtime:
         self, sources: Sequence[Source], trigger: str, progress: Progress | None = None
     ) -> RunSummary:
         limits = Limits.from_settings(self.settings)
-        return await Indexer(self.store, self.embedder, progress, limits).run(sources, trigger)
+        credentials = wiki_credentials(self.settings)
+        indexer = Indexer(self.store, self.embedder, progress, limits, credentials)
+        return await indexer.run(sources, trigger)
 
     async def warm_up(self) -> None:
         """Load the embedding model before the first question arrives."""
@@ -72,6 +77,20 @@ class Runtime:
     def configured_sources(self) -> list[Source]:
         self.sources = load_sources(self.settings.sources_file)
         return self.sources
+
+
+def wiki_credentials(settings: Settings) -> Credentials:
+    """Confluence credentials from the environment (CONFLUENCE_EMAIL, CONFLUENCE_API_TOKEN,
+    CONFLUENCE_TOKEN); they are never read from sources.yaml."""
+    return Credentials(
+        email=settings.confluence_email or None,
+        api_token=_secret(settings.confluence_api_token),
+        token=_secret(settings.confluence_token),
+    )
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() or None if value is not None else None
 
 
 def source_contacts(settings: Settings) -> dict[str, str]:

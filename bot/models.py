@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 EVERYONE = "everyone"
+USER_PREFIX = "user:"  # an audience entry naming one person by e-mail: "user:ana@example.com"
 
 
 @dataclass(frozen=True)

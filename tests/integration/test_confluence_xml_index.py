@@ -19,8 +19,9 @@ def _export(hours: int, *, with_faq: bool = True) -> XmlExport:
     body = f"<h1>Flights</h1><p>Book economy class for flights under {hours} hours.</p>"
     export.page("3", "Travel policy", body, space="100", parent="1", version=2)
     export.page("30", "Travel policy", "<p>Always fly business.</p>", space="100", original="3")
-    export.page("4", "Old bonus scheme", "<p>Bonus paid in March.</p>", space="100",
-                status="deleted")
+    export.page(
+        "4", "Old bonus scheme", "<p>Bonus paid in March.</p>", space="100", status="deleted"
+    )
     return export
 
 

@@ -1,0 +1,277 @@
+"""Live Confluence sync against a fake Confluence Cloud on loopback and the real database."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import docx
+import pytest
+
+from adapters.runtime import Runtime, open_runtime
+from bot.models import EVERYONE, Asker, Question
+from bot.settings import Settings
+from indexer.wiki import sync as wiki_sync
+from tests.conftest import make_settings
+from tests.fakes.confluence_api import API_TOKEN, EMAIL, FakeConfluence, FakePage, serve
+
+DANA = "dana@acme.example"
+
+
+def _docx(text: str) -> bytes:
+    document = docx.Document()
+    document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _wiki() -> FakeConfluence:
+    fake = FakeConfluence()
+    fake.space("HR", "10", "Human Resources", [("group", "gid-users"), ("group", "gid-hr")])
+    fake.groups.update({"gid-users": "confluence-users", "gid-hr": "hr"})
+    fake.emails["acc-dana"] = DANA
+    fake.add(FakePage("1", "HR Home", "HR", "<p>Welcome to the people team.</p>"))
+    fake.add(
+        FakePage(
+            "2",
+            "Benefits",
+            "HR",
+            "<h1>Dental</h1><p>Dental cover pays 80 percent of treatment.</p>",
+            parent="1",
+            attachments={"rates.docx": _docx("Gym membership is refunded up to 40 EUR.")},
+        )
+    )
+    fake.add(
+        FakePage(
+            "3",
+            "Salaries",
+            "HR",
+            "<p>Salary bands are reviewed every April by the pay committee.</p>",
+            parent="1",
+            read_groups=["hr"],
+        )
+    )
+    fake.add(FakePage("4", "Band details", "HR", "<p>Band E starts at 90k.</p>", parent="3"))
+    fake.add(
+        FakePage(
+            "5",
+            "Exec offsite",
+            "HR",
+            "<p>The leadership offsite is in Lisbon this year.</p>",
+            parent="1",
+            read_users=["acc-dana"],
+        )
+    )
+    return fake
+
+
+@pytest.fixture
+def wiki() -> Iterator[tuple[FakeConfluence, str]]:
+    fake = _wiki()
+    with serve(fake) as url:
+        yield fake, url
+    fake.release.set()
+
+
+@pytest.fixture
+def wiki_settings(empty_db: str, tmp_path: Path, wiki: tuple[FakeConfluence, str]) -> Settings:
+    _, url = wiki
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n"
+        "  - name: wiki\n"
+        "    kind: confluence-cloud\n"
+        f"    base_url: {url}\n"
+        "    spaces: [HR]\n"
+        "    everyone_groups: [confluence-users]\n"
+    )
+    groups = tmp_path / "groups.yaml"
+    groups.write_text("groups:\n  hr: [U0HR]\n")
+    return make_settings(
+        empty_db,
+        tmp_path,
+        sources_file=sources,
+        groups_file=groups,
+        confluence_email=EMAIL,
+        confluence_api_token=API_TOKEN,
+    )
+
+
+@pytest.fixture
+async def rt(wiki_settings: Settings) -> AsyncIterator[Runtime]:
+    async with open_runtime(wiki_settings) as runtime:
+        yield runtime
+
+
+async def _titles(runtime: Runtime, query: str, groups: frozenset[str]) -> list[str]:
+    retrieved = await runtime.engine.retriever.retrieve(query, groups)
+    return [c.title for c in retrieved.chunks]
+
+
+async def test_first_sync_indexes_pages_attachments_and_their_audiences(
+    rt: Runtime, wiki: tuple[FakeConfluence, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    fake, _ = wiki
+    fake.rate_limited.add("/wiki/api/v2/spaces/10/pages")
+    caplog.set_level(logging.DEBUG)
+
+    summary = await rt.reindex("test")
+
+    assert (summary.added, summary.failed) == (6, 0), summary.errors
+    audiences = await rt.store.documents.audiences("wiki")
+    assert audiences == {
+        "pages/1": (EVERYONE, "hr"),
+        "pages/2": (EVERYONE, "hr"),
+        "pages/2/attachments/rates.docx": (EVERYONE, "hr"),
+        "pages/3": ("hr",),
+        "pages/4": ("hr",),  # inherited from its restricted parent
+        "pages/5": (f"user:{DANA}",),
+    }
+    pages_listings = [p for p, _ in fake.requests if p == "/wiki/api/v2/spaces/10/pages"]
+    assert len(pages_listings) >= 2  # the 429 was retried
+    assert API_TOKEN not in caplog.text
+    assert all(a.startswith("Basic ") for a in fake.authorizations)
+
+
+async def test_pages_carry_breadcrumbs_urls_and_converted_text(
+    rt: Runtime, wiki: tuple[FakeConfluence, str]
+) -> None:
+    _, url = wiki
+    await rt.reindex("test")
+
+    retrieved = await rt.engine.retriever.retrieve("band E salary", frozenset({"hr"}))
+    chunk = next(c for c in retrieved.chunks if c.title == "Band details")
+    assert chunk.url == f"{url}/pages/viewpage.action?pageId=4"
+    gym = await rt.engine.retriever.retrieve("gym membership refund", frozenset({EVERYONE}))
+    assert gym.chunks[0].title == "rates.docx (attachment of Benefits)"
+
+
+async def test_a_restricted_page_is_answered_to_a_member_only_and_never_in_a_mixed_channel(
+    rt: Runtime,
+) -> None:
+    await rt.reindex("test")
+    member, outsider = Asker("U0HR"), Asker("U0ENG", email="lee@acme.example")
+    query = "When are salary bands reviewed?"
+
+    def ask(audience: frozenset[str], asker: Asker) -> Question:
+        return Question(query, asker, audience, rt.directory.groups_of(asker))
+
+    in_dm = await rt.engine.answer(ask(rt.directory.groups_of(member), member))
+    to_outsider = await rt.engine.answer(ask(rt.directory.groups_of(outsider), outsider))
+    in_channel = await rt.engine.answer(ask(rt.directory.shared_by([member, outsider]), member))
+
+    assert "Salaries" in [c.title for c in in_dm.citations]
+    for answer in (to_outsider, in_channel):
+        assert "Salaries" not in [c.title for c in answer.citations]
+        assert "April" not in answer.text
+
+
+async def test_a_page_restricted_to_a_person_reaches_them_by_email(rt: Runtime) -> None:
+    await rt.reindex("test")
+    dana = rt.directory.groups_of(Asker("U0DANA", email=DANA.upper()))
+    other = rt.directory.groups_of(Asker("U0LEE", email="lee@acme.example"))
+
+    assert "Exec offsite" in await _titles(rt, "leadership offsite Lisbon", dana)
+    assert "Exec offsite" not in await _titles(rt, "leadership offsite Lisbon", other)
+
+
+async def test_only_changed_pages_are_fetched_again(
+    rt: Runtime, wiki: tuple[FakeConfluence, str]
+) -> None:
+    fake, _ = wiki
+    await rt.reindex("test")
+    fake.edit("2", "<h1>Dental</h1><p>Dental cover pays 90 percent of treatment.</p>")
+    fake.requests.clear()
+
+    summary = await rt.reindex("test")
+
+    assert fake.body_requests() == ["2"]
+    assert (summary.updated, summary.added, summary.deleted) == (1, 0, 0)
+    assert any('lastmodified >= "' in q for p, q in fake.requests if p.endswith("search"))
+
+
+async def test_a_deleted_page_is_gone_after_the_next_sync(
+    rt: Runtime, wiki: tuple[FakeConfluence, str]
+) -> None:
+    fake, _ = wiki
+    await rt.reindex("test")
+    del fake.pages["2"]
+
+    summary = await rt.reindex("test")
+
+    assert summary.deleted == 2  # the page and its attachment
+    assert "Benefits" not in await _titles(rt, "dental cover", frozenset({EVERYONE}))
+    [state] = await rt.store.sync.states()
+    assert state.figures["deleted"] == 1
+    assert state.figures["seen"] == 4
+
+
+async def test_a_permission_change_applies_without_re_embedding(
+    rt: Runtime, wiki: tuple[FakeConfluence, str]
+) -> None:
+    fake, _ = wiki
+    await rt.reindex("test")
+    outsider = frozenset({EVERYONE})
+    assert "Salaries" not in await _titles(rt, "salary bands April", outsider)
+    fake.pages["3"].read_groups = []  # restrictions lifted: the page inherits the space
+
+    summary = await rt.reindex("test")
+
+    assert (summary.embedded, summary.updated) == (0, 0)
+    assert "Salaries" in await _titles(rt, "salary bands April", outsider)
+    assert "Band details" in await _titles(rt, "Band E starts", outsider)
+    [state] = await rt.store.sync.states()
+    assert state.figures["permissions_changed"] == 2
+
+
+async def test_a_failing_page_is_reported_keeps_its_version_and_is_retried(
+    rt: Runtime, wiki: tuple[FakeConfluence, str]
+) -> None:
+    fake, _ = wiki
+    await rt.reindex("test")
+    fake.edit("2", "<p>Dental cover pays 95 percent of treatment.</p>")
+    fake.failing.add("2")
+
+    failed = await rt.reindex("test")
+
+    assert [e.path for e in failed.errors] == ["pages/2"]
+    assert "Benefits" in failed.errors[0].reason
+    kept = await rt.engine.retriever.retrieve("dental cover percent", frozenset({EVERYONE}))
+    assert "80 percent" in kept.chunks[0].text
+    fake.failing.clear()
+    fake.pages["2"].modified = fake.pages["2"].modified.replace(year=2020)  # not in CQL
+    fake.requests.clear()
+
+    retried = await rt.reindex("test")
+
+    assert retried.failed == 0
+    assert "2" in fake.body_requests()
+
+
+async def test_an_interrupted_sync_resumes_where_it_stopped(
+    rt: Runtime, wiki: tuple[FakeConfluence, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake, _ = wiki
+    monkeypatch.setattr(wiki_sync, "PAGES_PER_BATCH", 2)
+    fake.hold = "4"  # pages 1-3 are written (a batch of 2, then page 3 waits for page 4)
+    task = asyncio.create_task(rt.reindex("test"))
+    await asyncio.to_thread(fake.held.wait, 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    fake.hold = None
+    fake.release.set()
+    stored = await rt.store.documents.hashes("wiki")
+    assert {"pages/1", "pages/2"} <= set(stored)
+    fake.requests.clear()
+
+    summary = await rt.reindex("test")
+
+    assert summary.failed == 0
+    assert "1" not in fake.body_requests()
+    assert "2" not in fake.body_requests()
+    assert set(await rt.store.documents.hashes("wiki")) >= {f"pages/{n}" for n in range(1, 6)}
