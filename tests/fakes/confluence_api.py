@@ -20,6 +20,7 @@ from tests.fakes.http_server import ThreadedServer
 
 EMAIL = "sync-bot@acme.example"
 API_TOKEN = "atl-token-do-not-log"
+PERSONAL_TOKEN = "dc-pat-do-not-log"
 _LIMIT = 2  # small pages of results, so every listing is really paged
 
 
@@ -67,11 +68,12 @@ class FakeConfluence:
         page.body, page.version, page.modified = body, page.version + 1, datetime.now(UTC)
 
     def body_requests(self) -> list[str]:
-        """Ids of the pages whose body was fetched, in order."""
+        """Ids of the pages whose body was fetched (v2 or v1), in order."""
         return [
             path.rsplit("/", 1)[1]
             for path, query in self.requests
-            if re.fullmatch(r"/wiki/api/v2/pages/\d+", path) and "body-format" in query
+            if (re.fullmatch(r"/wiki/api/v2/pages/\d+", path) and "body-format" in query)
+            or (re.fullmatch(r"/wiki/rest/api/content/\d+", path) and "body.storage" in query)
         ]
 
 
@@ -82,7 +84,7 @@ def _app(fake: FakeConfluence) -> web.Application:
     async def record(request: web.Request, handler: Any) -> web.StreamResponse:
         fake.requests.append((request.path, unquote_plus(request.query_string)))
         fake.authorizations.add(request.headers.get("Authorization", ""))
-        if request.headers.get("Authorization") != _basic():
+        if request.headers.get("Authorization") not in (_basic(), f"Bearer {PERSONAL_TOKEN}"):
             return web.json_response({"message": "Unauthorized"}, status=401)
         if request.path in fake.rate_limited:
             fake.rate_limited.discard(request.path)
@@ -187,6 +189,35 @@ def _app(fake: FakeConfluence) -> web.Application:
     async def search(request: web.Request) -> web.Response:
         return _search(fake, request)
 
+    @routes.get("/wiki/rest/api/content")
+    async def v1_list(request: web.Request) -> web.Response:
+        key = request.query.get("spaceKey", "")
+        pages = sorted((p for p in fake.pages.values() if p.space == key), key=lambda p: int(p.id))
+        return _offset_page(request, [_v1_json(fake, p, body=False) for p in pages])
+
+    @routes.get(r"/wiki/rest/api/content/{id:\d+}")
+    async def v1_page(request: web.Request) -> web.Response:
+        page = fake.pages.get(request.match_info["id"])
+        if page is None:
+            return _missing()
+        body = "body.storage" in request.query.get("expand", "")
+        return web.json_response(_v1_json(fake, page, body=body))
+
+    @routes.get(r"/wiki/rest/api/content/{id:\d+}/child/attachment")
+    async def v1_attachments(request: web.Request) -> web.Response:
+        page = fake.pages.get(request.match_info["id"])
+        if page is None:
+            return _missing()
+        items = [
+            {
+                "id": f"att{page.id}{n}",
+                "title": name,
+                "_links": {"download": f"/download/attachments/{page.id}/{name}?version=1"},
+            }
+            for n, name in enumerate(sorted(page.attachments))
+        ]
+        return _offset_page(request, items)
+
     @routes.get("/wiki/rest/api/group/by-id")
     async def group(request: web.Request) -> web.Response:
         name = fake.groups.get(request.query.get("id", ""))
@@ -234,6 +265,36 @@ def _page_json(fake: FakeConfluence, page: FakePage, body: bool) -> dict[str, An
     if body:
         data["body"] = {"storage": {"value": page.body, "representation": "storage"}}
     return data
+
+
+def _v1_json(fake: FakeConfluence, page: FakePage, body: bool) -> dict[str, Any]:
+    chain: list[dict[str, str]] = []
+    current = page
+    while current.parent and current.parent in fake.pages:
+        current = fake.pages[current.parent]
+        chain.insert(0, {"id": current.id, "title": current.title, "type": "page"})
+    data: dict[str, Any] = {
+        "id": page.id,
+        "type": "page",
+        "status": "current",
+        "title": page.title,
+        "space": {"key": page.space},
+        "version": {"number": page.version, "when": page.modified.isoformat()},
+        "ancestors": chain,
+    }
+    if body:
+        data["body"] = {"storage": {"value": page.body, "representation": "storage"}}
+    return data
+
+
+def _offset_page(request: web.Request, items: list[Any]) -> web.Response:
+    """v1 paging: `start`/`limit`, with `_links.next` relative to the context path."""
+    start = int(request.query.get("start", "0"))
+    links = {"base": f"{request.scheme}://{request.host}/wiki"}
+    if start + _LIMIT < len(items):
+        query = dict(request.query) | {"start": str(start + _LIMIT)}
+        links["next"] = f"{request.path.removeprefix('/wiki')}?{urlencode(query)}"
+    return web.json_response({"results": items[start : start + _LIMIT], "_links": links})
 
 
 def _cursor_page(request: web.Request, items: list[Any]) -> web.Response:

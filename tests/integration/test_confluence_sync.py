@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -16,7 +17,14 @@ from bot.models import EVERYONE, Asker, Question
 from bot.settings import Settings
 from indexer.wiki import sync as wiki_sync
 from tests.conftest import make_settings
-from tests.fakes.confluence_api import API_TOKEN, EMAIL, FakeConfluence, FakePage, serve
+from tests.fakes.confluence_api import (
+    API_TOKEN,
+    EMAIL,
+    PERSONAL_TOKEN,
+    FakeConfluence,
+    FakePage,
+    serve,
+)
 
 DANA = "dana@acme.example"
 
@@ -275,3 +283,81 @@ async def test_an_interrupted_sync_resumes_where_it_stopped(
     assert "1" not in fake.body_requests()
     assert "2" not in fake.body_requests()
     assert set(await rt.store.documents.hashes("wiki")) >= {f"pages/{n}" for n in range(1, 6)}
+
+
+def test_cli_status_shows_each_live_source_s_sync_figures(
+    wiki_settings: Settings, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from adapters.cli import app
+
+    env = {
+        "DATABASE_URL": wiki_settings.database_url,
+        "DESKMATE_DATA_DIR": str(tmp_path / "data"),
+        "DESKMATE_SOURCES": str(wiki_settings.sources_file),
+        "DESKMATE_GROUPS": str(wiki_settings.groups_file),
+        "CONFLUENCE_EMAIL": EMAIL,
+        "CONFLUENCE_API_TOKEN": API_TOKEN,
+    }
+    runner = CliRunner()
+
+    indexed = runner.invoke(app, ["index", "--source", "wiki"], env=env)
+    status = runner.invoke(app, ["status", "--json"], env=env)
+    text = runner.invoke(app, ["status"], env=env)
+
+    assert indexed.exit_code == 0, indexed.output
+    [sync] = json.loads(status.stdout)["syncs"]
+    assert sync["source"] == "wiki"
+    assert sync["last_success_at"] is not None
+    assert (sync["seen"], sync["changed"], sync["deleted"], sync["failed"]) == (5, 5, 0, 0)
+    assert "Live sync" in text.stdout
+    assert all(API_TOKEN not in r.output for r in (indexed, status, text))
+
+
+def test_cli_index_without_credentials_says_what_to_set(
+    wiki_settings: Settings, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from adapters.cli import app
+
+    env = {
+        "DATABASE_URL": wiki_settings.database_url,
+        "DESKMATE_DATA_DIR": str(tmp_path / "data"),
+        "DESKMATE_SOURCES": str(wiki_settings.sources_file),
+    }
+
+    result = CliRunner().invoke(app, ["index"], env=env)
+
+    assert result.exit_code == 1
+    assert "CONFLUENCE_EMAIL and CONFLUENCE_API_TOKEN must be set" in result.output
+    assert "Traceback" not in result.output
+
+
+async def test_a_data_center_site_syncs_over_rest_v1_with_a_personal_access_token(
+    empty_db: str, tmp_path: Path, wiki: tuple[FakeConfluence, str]
+) -> None:
+    fake, url = wiki
+    sources = tmp_path / "dc-sources.yaml"
+    sources.write_text(
+        "sources:\n  - name: dc\n    kind: confluence-datacenter\n"
+        f"    base_url: {url}\n    spaces: [HR]\n    audience: [staff]\n"
+    )
+    settings = make_settings(
+        empty_db, tmp_path, sources_file=sources, confluence_token=PERSONAL_TOKEN
+    )
+    async with open_runtime(settings) as runtime:
+        summary = await runtime.reindex("test")
+        fake.edit("4", "<p>Band E starts at 95k.</p>")
+        fake.requests.clear()
+        again = await runtime.reindex("test")
+        audiences = await runtime.store.documents.audiences("dc")
+
+    assert (summary.added, summary.failed) == (6, 0), summary.errors
+    assert (again.updated, again.failed) == (1, 0)
+    assert fake.body_requests() == ["4"]
+    assert fake.authorizations >= {f"Bearer {PERSONAL_TOKEN}"}
+    assert audiences["pages/1"] == ("staff",)  # the space's readers come from sources.yaml
+    assert audiences["pages/4"] == ("hr",)
+    assert not any(p.startswith("/wiki/api/v2") for p, _ in fake.requests)
