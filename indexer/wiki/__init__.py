@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from bot.store import Store
 from indexer.records import FileError, Source
 from indexer.wiki.api import CloudApi, DataCenterApi, WikiApi
 from indexer.wiki.client import Credentials, WikiClient, WikiError
-from indexer.wiki.sync import WikiSync, Write
+from indexer.wiki.sync import Tally, WikiSync, Write
 
 __all__ = ["Credentials", "sync_wiki"]
 
@@ -17,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 async def sync_wiki(
-    store: Store, source: Source, credentials: Credentials, write: Write, summary: Any
+    store: Store, source: Source, credentials: Credentials, write: Write, summary: Tally
 ) -> None:
     """Sync one live source into the run's `summary`; a failure that stops the whole sync is
     one error in the summary, and every stored page keeps its last good version."""

@@ -17,10 +17,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from bot.errors import LoadError
 from bot.store import Store
+from bot.store.sync import SyncState
 from indexer.chunking import chunk_document
 from indexer.loaders import docx, pdf, slides, spreadsheet
 from indexer.loaders.parsed import Parsed, join_url, require_content
@@ -41,7 +42,7 @@ _ATTACHMENT_PARSERS: dict[str, Callable[[Path], Parsed]] = {
     ".pptx": slides.parse,
 }
 
-Write = Callable[[list[ChunkedDocument], dict[str, str], Any], Awaitable[None]]
+Write = Callable[[list[ChunkedDocument], dict[str, str], Any], Awaitable[None]]  # Indexer._write
 
 
 @dataclass
@@ -72,6 +73,35 @@ def page_id_of(path: str) -> str:
     return path.split("/")[1] if path.startswith("pages/") else ""
 
 
+class Tally(Protocol):
+    """The run summary a sync adds to (the pipeline's `RunSummary`)."""
+
+    unchanged: int
+    deleted: int
+    failed: int
+    errors: list[FileError]
+
+
+@dataclass
+class _Pass:
+    """One sync's working state: where it resumes from and what it has done so far."""
+
+    summary: Tally
+    started: datetime
+    since: datetime | None
+    done: set[str]
+    pages: dict[str, PageRef] = field(default_factory=dict)
+    stored: dict[str, str] = field(default_factory=dict)  # path -> content hash
+    figures: SyncFigures = field(default_factory=SyncFigures)
+
+    def checkpoint(self) -> dict[str, Any]:
+        return {
+            "started": self.started.isoformat(),
+            "since": self.since.isoformat() if self.since else None,
+            "done": sorted(self.done, key=_numeric),
+        }
+
+
 class WikiSync:
     def __init__(self, store: Store, api: WikiApi, source: Source, write: Write) -> None:
         self._store = store
@@ -80,47 +110,35 @@ class WikiSync:
         self._write = write
         self._restrictions: dict[str, Readers | None] = {}
 
-    async def run(self, summary: Any) -> SyncFigures:
+    async def run(self, summary: Tally) -> SyncFigures:
         """Sync the source, adding to the run's `summary`; raises `WikiError` only when the
         page listing itself fails (then nothing is deleted and every page keeps its version)."""
-        source, figures = self._source, SyncFigures()
+        source = self._source
         state = await self._store.sync.state(source.name)
-        checkpoint = state.checkpoint or {}
-        started = _when(checkpoint.get("started")) or datetime.now(UTC)
-        since = _when(checkpoint.get("since")) if checkpoint else None
-        if not checkpoint and state.last_success_at:
-            since = state.last_success_at - OVERLAP
-        done: set[str] = set(checkpoint.get("done", []))
-
-        pages = {ref.id: ref async for ref in self._api.pages(source)}
-        figures.seen = len(pages)
-        stored = await self._store.documents.hashes(source.name)
-        stored_pages = {page_id_of(path) for path in stored}
-        wanted = set(pages) - stored_pages | set(state.retry)
-        if since is None:
-            wanted |= set(pages)
+        run = _resume(state, summary)
+        run.pages = {ref.id: ref async for ref in self._api.pages(source)}
+        run.figures.seen = len(run.pages)
+        run.stored = await self._store.documents.hashes(source.name)
+        listed = set(run.pages)
+        wanted = listed - {page_id_of(path) for path in run.stored} | set(state.retry)
+        if run.since is None:
+            wanted |= listed
         else:
-            wanted |= await self._api.changed_since(source, since) & set(pages)
-        todo = sorted((wanted & set(pages)) - done, key=_numeric)
+            wanted |= await self._api.changed_since(source, run.since)
+        todo = sorted((wanted & listed) - run.done, key=_numeric)
 
-        audiences = await self._audiences(pages)
-        await self._fetch(todo, pages, audiences, stored, summary, figures, started, since, done)
-        figures.permissions_changed = await self._apply_audiences(audiences, figures)
-        await self._reconcile(pages, stored, summary, figures)
-        await self._store.sync.finish(source.name, started, figures.failed_ids, figures.as_dict())
+        audiences = await self._audiences(run.pages)
+        await self._fetch(run, todo, audiences)
+        run.figures.permissions_changed = await self._apply_audiences(audiences)
+        await self._reconcile(run)
+        figures = run.figures
+        await self._store.sync.finish(
+            source.name, run.started, figures.failed_ids, figures.as_dict()
+        )
         return figures
 
     async def _fetch(
-        self,
-        todo: Sequence[str],
-        pages: dict[str, PageRef],
-        audiences: dict[str, tuple[str, ...] | None],
-        stored: dict[str, str],
-        summary: Any,
-        figures: SyncFigures,
-        started: datetime,
-        since: datetime | None,
-        done: set[str],
+        self, run: _Pass, todo: Sequence[str], audiences: dict[str, tuple[str, ...] | None]
     ) -> None:
         batch: list[ChunkedDocument] = []
         batch_ids: list[str] = []
@@ -129,79 +147,55 @@ class WikiSync:
             try:
                 if audience is None:
                     raise WikiError("its read restrictions could not be read")
-                documents = await self._documents(page_id, pages)
+                documents = await self._documents(page_id, run.pages)
             except (WikiError, KeyError, ValueError, TypeError) as exc:
                 reason = str(exc) if isinstance(exc, WikiError) else "unexpected answer"
-                self._fail(page_id, pages, reason, summary, figures)
+                self._fail(run, page_id, reason)
                 continue
-            figures.changed += 1
-            await self._drop_stale(page_id, documents, stored, summary)
+            run.figures.changed += 1
+            await self._drop_stale(run, page_id, documents)
             for document in documents:
                 if isinstance(document, FileError):
-                    summary.failed += 1
-                    summary.errors.append(document)
-                elif stored.get(document.path) == document.content_hash:
-                    summary.unchanged += 1
+                    run.summary.failed += 1
+                    run.summary.errors.append(document)
+                elif run.stored.get(document.path) == document.content_hash:
+                    run.summary.unchanged += 1
                 else:
                     batch.append(ChunkedDocument(document, chunk_document(document), audience))
             batch_ids.append(page_id)
             if len(batch_ids) >= PAGES_PER_BATCH:
-                await self._flush(batch, batch_ids, stored, summary, started, since, done)
+                await self._flush(run, batch, batch_ids)
                 batch, batch_ids = [], []
-        await self._flush(batch, batch_ids, stored, summary, started, since, done)
+        await self._flush(run, batch, batch_ids)
 
     async def _drop_stale(
-        self,
-        page_id: str,
-        documents: Sequence[LoadedDocument | FileError],
-        stored: dict[str, str],
-        summary: Any,
+        self, run: _Pass, page_id: str, documents: Sequence[LoadedDocument | FileError]
     ) -> None:
         """Attachments removed from a page (or a page body now empty) leave the index."""
         kept = {document.path for document in documents}
-        stale = [p for p in stored if page_id_of(p) == page_id and p not in kept]
+        stale = [p for p in run.stored if page_id_of(p) == page_id and p not in kept]
         if stale:
-            summary.deleted += await self._store.documents.delete(self._source.name, stale)
+            run.summary.deleted += await self._store.documents.delete(self._source.name, stale)
             for path in stale:
-                stored.pop(path, None)
+                run.stored.pop(path, None)
 
-    async def _flush(
-        self,
-        batch: list[ChunkedDocument],
-        batch_ids: list[str],
-        stored: dict[str, str],
-        summary: Any,
-        started: datetime,
-        since: datetime | None,
-        done: set[str],
-    ) -> None:
+    async def _flush(self, run: _Pass, batch: list[ChunkedDocument], batch_ids: list[str]) -> None:
+        """Write a batch, then save the checkpoint an interrupted sync resumes from."""
         if batch:
-            await self._write(batch, stored, summary)
+            await self._write(batch, run.stored, run.summary)
             for document in batch:
-                stored[document.document.path] = document.document.content_hash
-        done.update(batch_ids)
-        checkpoint = {
-            "started": started.isoformat(),
-            "since": since.isoformat() if since else None,
-            "done": sorted(done, key=_numeric),
-        }
-        await self._store.sync.save_checkpoint(self._source.name, checkpoint)
+                run.stored[document.document.path] = document.document.content_hash
+        run.done.update(batch_ids)
+        await self._store.sync.save_checkpoint(self._source.name, run.checkpoint())
 
-    def _fail(
-        self,
-        page_id: str,
-        pages: dict[str, PageRef],
-        reason: str,
-        summary: Any,
-        figures: SyncFigures,
-    ) -> None:
-        title = pages[page_id].title if page_id in pages else page_id
+    def _fail(self, run: _Pass, page_id: str, reason: str) -> None:
+        title = run.pages[page_id].title if page_id in run.pages else page_id
         error = FileError(page_path(page_id), f"page {title!r} not synced: {reason}; kept")
         log.warning("%s: %s", self._source.name, error.reason)
-        summary.failed += 1
-        summary.errors.append(error)
-        figures.failed += 1
-        figures.failed_ids.append(page_id)
+        run.summary.failed += 1
+        run.summary.errors.append(error)
+        run.figures.failed += 1
+        run.figures.failed_ids.append(page_id)
 
     async def _documents(
         self, page_id: str, pages: dict[str, PageRef]
@@ -304,9 +298,8 @@ class WikiSync:
                 self._restrictions[page_id] = None
         return self._restrictions[page_id]
 
-    async def _apply_audiences(
-        self, audiences: dict[str, tuple[str, ...] | None], figures: SyncFigures
-    ) -> int:
+    async def _apply_audiences(self, audiences: dict[str, tuple[str, ...] | None]) -> int:
+        """Pages and attachments whose audience changed get the new one: no re-embedding."""
         stored = await self._store.documents.audiences(self._source.name)
         wanted: dict[str, tuple[str, ...]] = {}
         for path, current in stored.items():
@@ -315,23 +308,32 @@ class WikiSync:
                 wanted[path] = audience
         return await self._store.documents.set_audiences(self._source.name, wanted)
 
-    async def _reconcile(
-        self, pages: dict[str, PageRef], stored: dict[str, str], summary: Any, figures: SyncFigures
-    ) -> None:
-        if not pages and stored:
-            summary.failed += 1
-            summary.errors.append(
+    async def _reconcile(self, run: _Pass) -> None:
+        """Pages no longer listed (deleted, trashed, moved out of scope) leave the index."""
+        if not run.pages and run.stored:
+            run.summary.failed += 1
+            run.summary.errors.append(
                 FileError(self._source.name, "Confluence listed no pages; kept every document")
             )
             return
-        gone = sorted(path for path in stored if page_id_of(path) not in pages)
-        deleted = await self._store.documents.delete(self._source.name, gone)
-        figures.deleted = len({page_id_of(path) for path in gone})
-        summary.deleted += deleted
+        gone = sorted(path for path in run.stored if page_id_of(path) not in run.pages)
+        run.summary.deleted += await self._store.documents.delete(self._source.name, gone)
+        run.figures.deleted = len({page_id_of(path) for path in gone})
 
     def _page_url(self, page_id: str) -> str | None:
         base = self._source.base_url
         return f"{base.rstrip('/')}/pages/viewpage.action?pageId={page_id}" if base else None
+
+
+def _resume(state: SyncState, summary: Tally) -> _Pass:
+    """Pick up an interrupted sync's checkpoint, or start after the last successful sync."""
+    checkpoint = state.checkpoint
+    if checkpoint:
+        started = _when(checkpoint.get("started")) or datetime.now(UTC)
+        done = set(checkpoint.get("done", []))
+        return _Pass(summary, started, _when(checkpoint.get("since")), done)
+    since = state.last_success_at - OVERLAP if state.last_success_at else None
+    return _Pass(summary, datetime.now(UTC), since, set())
 
 
 def _when(value: Any) -> datetime | None:
