@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/common_words.py
 	$(BIN)/python benchmarks/slack_ack.py --n 100
 	$(BIN)/python benchmarks/tone_local_train.py --threads 1
+	$(BIN)/python benchmarks/xml_export.py
 
 clean:
 	rm -rf $(VENV) .deskmate .pytest_cache
