@@ -120,12 +120,14 @@ class WikiSync:
         run.figures.seen = len(run.pages)
         run.stored = await self._store.documents.hashes(source.name)
         listed = set(run.pages)
-        wanted = listed - {page_id_of(path) for path in run.stored} | set(state.retry)
+        stored_pages = {page_id_of(path) for path in run.stored}
+        wanted = listed - stored_pages | set(state.retry)
         if run.since is None:
             wanted |= listed
         else:
             wanted |= await self._api.changed_since(source, run.since)
         todo = sorted((wanted & listed) - run.done, key=_numeric)
+        summary.unchanged += len(listed & stored_pages - set(todo))  # not even fetched
 
         audiences = await self._audiences(run.pages)
         await self._fetch(run, todo, audiences)

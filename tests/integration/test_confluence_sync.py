@@ -199,6 +199,7 @@ async def test_only_changed_pages_are_fetched_again(
 
     assert fake.body_requests() == ["2"]
     assert (summary.updated, summary.added, summary.deleted) == (1, 0, 0)
+    assert summary.unchanged == 5  # four pages not fetched, and the page's unchanged attachment
     assert any('lastmodified >= "' in q for p, q in fake.requests if p.endswith("search"))
 
 
@@ -361,3 +362,34 @@ async def test_a_data_center_site_syncs_over_rest_v1_with_a_personal_access_toke
     assert audiences["pages/1"] == ("staff",)  # the space's readers come from sources.yaml
     assert audiences["pages/4"] == ("hr",)
     assert not any(p.startswith("/wiki/api/v2") for p, _ in fake.requests)
+
+
+async def test_on_slack_a_page_restricted_to_a_person_reaches_only_their_dm(
+    wiki_settings: Settings, empty_db: str, tmp_path: Path
+) -> None:
+    from tests.fakes.slack_api import BOT_USER, FakeSlackApi, app_mention, direct_message
+    from tests.integration.test_slack import running, slack_settings
+
+    dana, bob, room = "U0DANA", "U0BOB", "C0MIXED"
+    question = "Where is the leadership offsite this year?"
+    with FakeSlackApi() as api:
+        api.members = {room: [dana, bob, BOT_USER]}
+        api.emails = {dana: DANA, bob: "bob@acme.example"}  # users.info with users:read.email
+        settings = slack_settings(
+            empty_db,
+            tmp_path,
+            api,
+            sources_file=wiki_settings.sources_file,
+            groups_file=wiki_settings.groups_file,
+            confluence_email=EMAIL,
+            confluence_api_token=API_TOKEN,
+        )
+        async with running(settings, api) as deskmate:
+            await deskmate.runtime.reindex("test")
+            to_dana = await deskmate.ask(direct_message(question, dana, "D0DANA", "1.1"))
+            to_bob = await deskmate.ask(direct_message(question, bob, "D0BOB", "2.1"))
+            in_room = await deskmate.ask(app_mention(question, dana, room, ts="3.1"))
+
+    assert "Lisbon" in to_dana.text
+    assert "Lisbon" not in to_bob.text
+    assert "Lisbon" not in in_room.text
