@@ -120,10 +120,7 @@ class WikiClient:
                         await asyncio.sleep(wait)
                         continue
                     if response.status >= 400:
-                        raise WikiError(
-                            f"Confluence answered {response.status} for {_path_only(url)}",
-                            response.status,
-                        )
+                        raise WikiError(_refusal(response.status, url), response.status)
                     data = await (response.read() if binary else response.json(content_type=None))
                     return data, response.headers
             except (aiohttp.ClientError, TimeoutError) as exc:
@@ -184,6 +181,16 @@ def _next_link(link_header: str, body: Mapping[str, Any]) -> str | None:
             return target.strip().strip("<>")
     following = (body.get("_links") or {}).get("next")
     return str(following) if following else None
+
+
+def _refusal(status: int, url: str) -> str:
+    message = f"Confluence answered {status} for {_path_only(url)}"
+    if status in (401, 403):
+        message += (
+            "; check CONFLUENCE_EMAIL + CONFLUENCE_API_TOKEN (Cloud) or CONFLUENCE_TOKEN "
+            "(Data Center), and that the account may view the space"
+        )
+    return message
 
 
 def _path_only(url: str) -> str:

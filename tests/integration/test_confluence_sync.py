@@ -11,6 +11,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from pydantic import SecretStr
 
 from adapters.runtime import Runtime, open_runtime
 from bot.models import EVERYONE, Asker, Question
@@ -393,3 +394,18 @@ async def test_on_slack_a_page_restricted_to_a_person_reaches_only_their_dm(
     assert "Lisbon" in to_dana.text
     assert "Lisbon" not in to_bob.text
     assert "Lisbon" not in in_room.text
+
+
+async def test_wrong_credentials_stop_the_sync_with_what_to_check_and_keep_everything(
+    rt: Runtime, wiki_settings: Settings
+) -> None:
+    await rt.reindex("test")
+    settings = wiki_settings.model_copy(update={"confluence_api_token": SecretStr("wrong-token")})
+    async with open_runtime(settings) as runtime:
+        summary = await runtime.reindex("test")
+
+    [error] = summary.errors
+    assert "401" in error.reason
+    assert "CONFLUENCE_API_TOKEN" in error.reason
+    assert "wrong-token" not in error.reason
+    assert len(await rt.store.documents.hashes("wiki")) == 6
