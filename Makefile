@@ -79,6 +79,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/slack_ack.py --n 100
 	$(BIN)/python benchmarks/tone_local_train.py --threads 1
 	$(BIN)/python benchmarks/load.py --n 200 --concurrency 20
+	$(BIN)/python benchmarks/xml_export.py
 
 # Answer quality on the real handbooks in ../shared/corpus (docs/quality.md). The first run
 # embeds them (tens of minutes on a busy machine); the knowledge bases are kept in

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from pydantic import SecretStr
 
 from bot.audience import Audience
 from bot.embeddings import Embedder, make_embedder
@@ -27,6 +28,7 @@ from indexer.pipeline import Indexer, Progress, RunSummary
 from indexer.records import Source
 from indexer.reembed import reembed
 from indexer.sources import load_sources
+from indexer.wiki import Credentials
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,9 @@ class Runtime:
         if self.store.embedded_with != self.embedder.name:
             await reembed(self.store, self.embedder)
         limits = Limits.from_settings(self.settings)
-        return await Indexer(self.store, self.embedder, progress, limits).run(sources, trigger)
+        credentials = wiki_credentials(self.settings)
+        indexer = Indexer(self.store, self.embedder, progress, limits, credentials)
+        return await indexer.run(sources, trigger)
 
     def require_current_embeddings(self) -> None:
         """Refuse to search vectors another embedding model made: `deskmate index` re-embeds."""
@@ -140,6 +144,20 @@ def remember_folders(settings: Settings, sources: Sequence[Source]) -> None:
         + yaml.safe_dump({"sources": entries}, sort_keys=False),
         encoding="utf-8",
     )
+
+
+def wiki_credentials(settings: Settings) -> Credentials:
+    """Confluence credentials from the environment (CONFLUENCE_EMAIL, CONFLUENCE_API_TOKEN,
+    CONFLUENCE_TOKEN); they are never read from sources.yaml."""
+    return Credentials(
+        email=settings.confluence_email or None,
+        api_token=_secret(settings.confluence_api_token),
+        token=_secret(settings.confluence_token),
+    )
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() or None if value is not None else None
 
 
 def source_contacts(settings: Settings) -> dict[str, str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from bot.errors import ConfigError
-from bot.models import EVERYONE, Asker
+from bot.models import EVERYONE, USER_PREFIX, Asker
 
 
 class Directory:
@@ -33,8 +33,11 @@ class Directory:
         return cls({str(g): {str(m) for m in (ids or [])} for g, ids in groups.items()})
 
     def groups_of(self, asker: Asker) -> frozenset[str]:
-        """The asker's groups; everyone belongs to `everyone`."""
+        """The asker's groups; everyone belongs to `everyone`, and an asker whose e-mail is known
+        to `user:<email>` (how a page restricted to named people reaches them)."""
         found = {EVERYONE}
+        if asker.email:
+            found.add(USER_PREFIX + asker.email.lower())
         for key in (asker.user_id, asker.email):
             if key:
                 found |= self._groups_of.get(key.lower(), set())

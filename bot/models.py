@@ -9,6 +9,7 @@ from typing import Literal
 from bot import texts
 
 EVERYONE = "everyone"
+USER_PREFIX = "user:"  # an audience entry naming one person by e-mail: "user:ana@example.com"
 
 NoteKind = Literal["not_grounded", "llm_fallback", "reply_rejected"]
 NOTES: dict[NoteKind, str] = {

@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     groups_file: Path = Field(Path("groups.yaml"), validation_alias=_env("DESKMATE_GROUPS"))
     admins: str = Field("", validation_alias=_env("DESKMATE_ADMINS"))
 
+    # Confluence live sync (never in sources.yaml, never logged)
+    confluence_email: str = Field("", validation_alias=_env("CONFLUENCE_EMAIL"))
+    confluence_api_token: SecretStr | None = Field(
+        None, validation_alias=_env("CONFLUENCE_API_TOKEN")
+    )
+    confluence_token: SecretStr | None = Field(None, validation_alias=_env("CONFLUENCE_TOKEN"))
+
     # Models
     embeddings: str = Field("local", validation_alias=_env("DESKMATE_EMBEDDINGS"))
     model_dir: Path | None = Field(None, validation_alias=_env("DESKMATE_MODEL_DIR"))

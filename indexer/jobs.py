@@ -18,6 +18,7 @@ from indexer.discover import discover_files
 from indexer.limits import Limits, applied, describe_bytes
 from indexer.loaders import UnsupportedFile, load_file
 from indexer.loaders.confluence import confluence_jobs, is_confluence_export
+from indexer.loaders.confluence_xml import is_xml_export, xml_jobs
 from indexer.records import FileError, Job, JobResult, LoadedDocument, Source, SourceFile
 from indexer.safetext import safe_document
 
@@ -51,6 +52,9 @@ class FileJob:
 
 def source_jobs(source: Source) -> Iterator[Job | FileError]:
     """The parse jobs of a source, found lazily (discovery never holds the whole source)."""
+    if source.kind == "confluence-xml" or (source.kind == "auto" and is_xml_export(source.path)):
+        yield from xml_jobs(source, source.path)
+        return
     if source.kind == "confluence" or (source.kind == "auto" and is_confluence_export(source.path)):
         yield from confluence_jobs(source, source.path)
         return

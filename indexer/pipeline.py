@@ -30,7 +30,9 @@ from indexer.chunking import chunk_document
 from indexer.embedding import CachedEmbedder
 from indexer.jobs import run_in_process, source_jobs
 from indexer.limits import Limits
+from indexer.loaders.confluence_xml import is_xml_export
 from indexer.records import ChunkedDocument, FileError, Job, LoadedDocument, Source
+from indexer.wiki import Credentials, sync_wiki
 from indexer.workers import ParsePool
 
 log = logging.getLogger(__name__)
@@ -109,11 +111,13 @@ class Indexer:
         embedder: Embedder,
         progress: Progress | None = None,
         limits: Limits | None = None,
+        credentials: Credentials | None = None,
     ):
         self._store = store
         self._embedder = CachedEmbedder(embedder, store.documents)
         self._progress = progress or NoProgress()
         self._limits = limits or Limits()
+        self._credentials = credentials or Credentials()
 
     async def run(self, sources: Sequence[Source], trigger: str) -> RunSummary:
         """Index `sources` under the re-index lock, recording the run; raises `ReindexRunning`,
@@ -144,7 +148,10 @@ class Indexer:
 
     async def _index_source(self, source: Source, pool: ParsePool, summary: RunSummary) -> None:
         self._progress.start(source.name)
-        if not source.path.is_dir():
+        if source.live:
+            await sync_wiki(self._store, source, self._credentials, self._write, summary)
+            return
+        if not (source.path.is_dir() or is_xml_export(source.path)):
             summary.errors.append(
                 FileError(str(source.path), f"source {source.name}: folder not found; kept")
             )

@@ -10,18 +10,32 @@ from typing import Literal, Protocol
 
 FileErrorKind = Literal["failed", "skipped"]
 
+LIVE_KINDS = frozenset({"confluence-cloud", "confluence-datacenter"})
+
 
 @dataclass(frozen=True)
 class Source:
-    """One configured knowledge source (an entry of `sources.yaml`)."""
+    """One configured knowledge source (an entry of `sources.yaml`).
+
+    Exports and files are read from `path`; live wikis (`confluence-cloud`,
+    `confluence-datacenter`) from `base_url`, scoped by `spaces` or `cql`, with per-page
+    audiences (`audience` then only applies where the site cannot tell: Data Center spaces).
+    """
 
     name: str
-    kind: str  # "confluence" (HTML space export) or "files" (HR exports and other documents)
+    kind: str  # "confluence" (HTML space export), "confluence-xml", "files", "auto", or live
     path: Path
     base_url: str | None = None
     audience: tuple[str, ...] = ("everyone",)
     contact: str | None = None
     rejected: tuple[FileError, ...] = ()  # entries refused when a zip export was extracted
+    spaces: tuple[str, ...] = ()
+    cql: str | None = None
+    everyone_groups: tuple[str, ...] = ()
+
+    @property
+    def live(self) -> bool:
+        return self.kind in LIVE_KINDS
 
 
 @dataclass(frozen=True)

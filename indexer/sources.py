@@ -12,9 +12,9 @@ from bot.errors import ConfigError
 from bot.models import EVERYONE
 from indexer.archives import extract_zip
 from indexer.limits import Limits
-from indexer.records import FileError, Source
+from indexer.records import LIVE_KINDS, FileError, Source
 
-KINDS = ("confluence", "files", "auto")
+KINDS = ("confluence", "confluence-xml", "files", "auto", *sorted(LIVE_KINDS))
 
 
 def load_sources(path: Path) -> list[Source]:
@@ -40,6 +40,8 @@ def load_sources(path: Path) -> list[Source]:
 
 
 def _parse_source(entry: Any, base: Path, index: int) -> Source:
+    if isinstance(entry, dict) and entry.get("kind") in LIVE_KINDS:
+        return _live_source(entry, index)
     if not isinstance(entry, dict) or "name" not in entry or "path" not in entry:
         raise ConfigError(f"sources[{index}] needs at least `name` and `path`")
     kind = str(entry.get("kind", "auto"))
@@ -57,6 +59,44 @@ def _parse_source(entry: Any, base: Path, index: int) -> Source:
         audience=tuple(str(a) for a in audience),
         contact=entry.get("contact"),
     )
+
+
+_SECRET_KEYS = ("token", "api_token", "password", "email")
+
+
+def _live_source(entry: dict[str, Any], index: int) -> Source:
+    """A Confluence site synced over its REST API: `base_url` and `spaces` or `cql`."""
+    name = entry.get("name")
+    if not name or not entry.get("base_url"):
+        raise ConfigError(f"sources[{index}] ({entry['kind']}) needs `name` and `base_url`")
+    if any(key in entry for key in _SECRET_KEYS):
+        raise ConfigError(
+            f"source {name}: credentials do not belong in sources.yaml; remove them and set "
+            "CONFLUENCE_EMAIL + CONFLUENCE_API_TOKEN (Cloud) or CONFLUENCE_TOKEN (Data Center)"
+        )
+    spaces = _strings(entry.get("spaces"))
+    cql = entry.get("cql")
+    if not spaces and not cql:
+        raise ConfigError(f"source {name}: list the `spaces` to sync, or give a `cql` query")
+    return Source(
+        name=str(name),
+        kind=str(entry["kind"]),
+        path=Path(),
+        base_url=str(entry["base_url"]).rstrip("/"),
+        audience=_strings(entry.get("audience")) or (EVERYONE,),
+        contact=entry.get("contact"),
+        spaces=spaces,
+        cql=str(cql) if cql else None,
+        everyone_groups=_strings(entry.get("everyone_groups")),
+    )
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)
 
 
 def ad_hoc_source(path: Path, extract_dir: Path, limits: Limits | None = None) -> Source:

@@ -21,7 +21,9 @@ from psycopg.conninfo import make_conninfo
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 for name in list(os.environ):  # the tests decide every setting themselves
-    if name.startswith(("DESKMATE_", "SLACK_", "MICROSOFT_", "OPENAI_")) or name == "DATABASE_URL":
+    if name.startswith(("DESKMATE_", "SLACK_", "MICROSOFT_", "OPENAI_", "CONFLUENCE_")) or (
+        name == "DATABASE_URL"
+    ):
         del os.environ[name]
 # The ONNX model `make install` exports into the virtualenv: every test (and every CLI run)
 # shares it instead of exporting one per data dir.

@@ -24,6 +24,7 @@ from adapters.cli.terminal import (
     print_evaluation,
     print_status,
     print_summary,
+    print_syncs,
 )
 from adapters.cli.tone import tone_app
 from adapters.logs import configure_logging
@@ -206,10 +207,22 @@ def status(
     async def job(runtime: Runtime) -> None:
         stats = await runtime.store.stats()
         runs = await runtime.store.runs.recent(3)
+        syncs = await runtime.store.sync.states()
         planned = next_reindex(settings)
         if as_json:
             data = {
                 "next_reindex": planned.isoformat() if planned else None,
+                "syncs": [
+                    {
+                        "source": s.source,
+                        "last_success_at": s.last_success_at.isoformat()
+                        if s.last_success_at
+                        else None,
+                        "interrupted": s.checkpoint is not None,
+                        **s.figures,
+                    }
+                    for s in syncs
+                ],
                 "sources": [
                     {"source": s.source, "documents": s.documents, "chunks": s.chunks}
                     for s in stats
@@ -230,6 +243,7 @@ def status(
             console.print_json(json.dumps(data))
         else:
             print_status(console, stats, runs)
+            print_syncs(console, syncs, planned)
             console.print(
                 f"Next scheduled re-index: {planned:%Y-%m-%d %H:%M %Z}" if planned else ""
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from rich.console import Console
 from rich.markdown import Markdown
@@ -16,6 +17,7 @@ from bot.evaluation import Summary
 from bot.models import Answer
 from bot.store import SourceStats
 from bot.store.runs import IndexRun
+from bot.store.sync import SyncState
 from indexer.pipeline import RunSummary
 
 
@@ -103,6 +105,29 @@ def print_status(console: Console, stats: Sequence[SourceStats], runs: Sequence[
         )
         for error in run.errors[:10]:
             console.print(f"  [red]✗[/] {error.get('path')}: {error.get('reason')}")
+
+
+SYNC_KEYS = ("seen", "changed", "deleted", "failed", "permissions_changed")
+
+
+def print_syncs(console: Console, syncs: Sequence[SyncState], planned: datetime | None) -> None:
+    """Live sources: the last successful sync, what it saw and did, and the next run."""
+    if not syncs:
+        return
+    table = Table(
+        "source",
+        "last successful sync",
+        *(k.replace("_", " ") for k in SYNC_KEYS),
+        "next run",
+        title="Live sync",
+    )
+    for state in syncs:
+        when = f"{state.last_success_at:%Y-%m-%d %H:%M}" if state.last_success_at else "never"
+        if state.checkpoint:
+            when += " (a sync was interrupted; the next resumes it)"
+        figures = [str(state.figures.get(key, "-")) for key in SYNC_KEYS]
+        table.add_row(state.source, when, *figures, f"{planned:%Y-%m-%d %H:%M}" if planned else "-")
+    console.print(table)
 
 
 def print_evaluation(console: Console, summary: Summary, k: int) -> None:

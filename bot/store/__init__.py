@@ -29,6 +29,7 @@ from bot.store.feedback import FeedbackStore
 from bot.store.migrations import SCHEMA_VERSION, migrate, schema_version
 from bot.store.runs import RunStore
 from bot.store.search import SearchStore
+from bot.store.sync import SyncStore
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class Store:
         self.runs = RunStore(pool)
         self.conversations = ConversationStore(pool, settings.memory_ttl_hours)
         self.feedback = FeedbackStore(pool)
+        self.sync = SyncStore(pool)
 
     async def stats(self, groups: frozenset[str] | None = None) -> list[SourceStats]:
         """Documents and chunks per source; with `groups`, only of documents they may see

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 from psycopg import sql
+from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from bot.store.vectors import to_db_vector, to_numpy
@@ -112,6 +113,35 @@ class DocumentStore:
             cur = await conn.execute(
                 "UPDATE documents SET audience = %s WHERE source = %s AND audience <> %s",
                 (list(audience), source, list(audience)),
+            )
+            await conn.execute(
+                "UPDATE chunks c SET audience = d.audience FROM documents d "
+                "WHERE c.document_id = d.id AND d.source = %s AND c.audience <> d.audience",
+                (source,),
+            )
+            return cur.rowcount
+
+    async def audiences(self, source: str) -> dict[str, tuple[str, ...]]:
+        """path -> audience of every stored document of `source`."""
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT path, audience FROM documents WHERE source = %s", (source,)
+            )
+            return {path: tuple(audience) for path, audience in await cur.fetchall()}
+
+    async def set_audiences(self, source: str, audiences: Mapping[str, Sequence[str]]) -> int:
+        """Give each listed document its own audience, chunks included, without re-embedding;
+        returns how many documents changed."""
+        if not audiences:
+            return 0
+        wanted = Jsonb({path: sorted(audience) for path, audience in audiences.items()})
+        async with self._pool.connection() as conn, conn.transaction():
+            cur = await conn.execute(
+                "UPDATE documents d SET audience = n.audience "
+                "FROM (SELECT key AS path, ARRAY(SELECT jsonb_array_elements_text(value)) "
+                "      AS audience FROM jsonb_each(%s)) n "
+                "WHERE d.source = %s AND d.path = n.path AND d.audience <> n.audience",
+                (wanted, source),
             )
             await conn.execute(
                 "UPDATE chunks c SET audience = d.audience FROM documents d "

@@ -128,11 +128,27 @@ def _v4_lexeme_stats(dim: int, vector_type: str) -> list[Statement]:
     return [sql.SQL("CREATE TABLE lexeme_stats (word text PRIMARY KEY, ndoc int NOT NULL)")]
 
 
+def _v5_source_sync(dim: int, vector_type: str) -> list[Statement]:
+    """Where each live source's sync stands: the last successful sync, the checkpoint an
+    interrupted sync resumes from, pages to retry, and the last run's figures."""
+    return [
+        sql.SQL("""
+        CREATE TABLE source_sync (
+            source text PRIMARY KEY,
+            last_success_at timestamptz,
+            checkpoint jsonb,
+            retry text[] NOT NULL DEFAULT '{}',
+            figures jsonb NOT NULL DEFAULT '{}',
+            updated_at timestamptz NOT NULL DEFAULT now())"""),
+    ]
+
+
 MIGRATIONS: list[Migration] = [
     lambda dim, vt: _v1_knowledge_base(dim, vt),
     lambda dim, vt: _v2_conversations_and_feedback(dim, vt),
     lambda dim, vt: _v3_embeddings_inline(dim, vt),
     lambda dim, vt: _v4_lexeme_stats(dim, vt),
+    lambda dim, vt: _v5_source_sync(dim, vt),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from indexer.loaders import docx, html, markdown, pdf, tabular, text
+from indexer.loaders import docx, html, markdown, pdf, slides, spreadsheet, tabular, text
 from indexer.loaders.confluence import is_confluence_export, load_confluence_export
 from indexer.loaders.parsed import (
     Parsed,
@@ -35,6 +35,9 @@ _PARSERS: dict[str, Callable[[Path], Parsed]] = {
     ".htm": html.parse,
     ".pdf": pdf.parse,
     ".docx": docx.parse,
+    ".xlsx": spreadsheet.parse,
+    ".xlsm": spreadsheet.parse,
+    ".pptx": slides.parse,
     ".csv": tabular.parse,
     ".tsv": tabular.parse,
     ".txt": text.parse,

@@ -16,6 +16,7 @@ from docx.text.paragraph import Paragraph
 from bot.errors import LoadError
 from indexer.loaders.outline import Outline
 from indexer.loaders.parsed import Parsed, as_utc, require_text
+from indexer.loaders.tabular import header_value_lines
 
 _HEADING_STYLE = re.compile(r"^Heading ([1-6])$")
 _TITLE_LEVEL = 0  # "Title" sits above "Heading 1" in the outline
@@ -69,17 +70,7 @@ def _fill(document: Document, outline: Outline) -> tuple[str | None, str | None]
 
 def table_lines(table: Table) -> Iterator[str]:
     """Each row after the first as "Header: value; Header: value" (empty values left out)."""
-    rows = [_row_texts(row.cells) for row in table.rows]
-    if not rows:
-        return
-    header, *body = rows
-    if not body:
-        yield " | ".join(cell for cell in header if cell)
-    for row in body:
-        pairs = [(name, value) for name, value in zip(header, row, strict=False) if value]
-        line = "; ".join(f"{name}: {value}" if name else value for name, value in pairs)
-        if line:
-            yield line
+    yield from header_value_lines([_row_texts(row.cells) for row in table.rows])
 
 
 def _row_texts(cells: Sequence[_Cell]) -> list[str]:

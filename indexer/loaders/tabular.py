@@ -48,6 +48,20 @@ def render_row(header: Sequence[str], row: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
+def header_value_lines(rows: Sequence[Sequence[str]]) -> Iterator[str]:
+    """A table whose first row names the columns: each later row as "Header: value; ..."."""
+    if not rows:
+        return
+    header, *body = rows
+    if not body:
+        yield " | ".join(cell for cell in header if cell)
+    for row in body:
+        pairs = [(name, value) for name, value in zip(header, row, strict=False) if value]
+        line = "; ".join(f"{name}: {value}" if name else value for name, value in pairs)
+        if line:
+            yield line
+
+
 def _sections(
     title: str, header: Sequence[str], records: list[tuple[int, str]]
 ) -> Iterator[Section]:

@@ -15,7 +15,26 @@ def test_everyone_belongs_to_everyone() -> None:
 
 def test_groups_are_found_by_user_id_or_email() -> None:
     assert DIRECTORY.groups_of(Asker("U0HR")) == {EVERYONE, "hr", "eng"}
-    assert DIRECTORY.groups_of(Asker("T-123", email="Dana@acme.example")) == {EVERYONE, "hr"}
+    assert DIRECTORY.groups_of(Asker("T-123", email="Dana@acme.example")) == {
+        EVERYONE,
+        "hr",
+        "user:dana@acme.example",
+    }
+
+
+def test_an_asker_with_a_known_email_is_addressable_as_user_email() -> None:
+    assert DIRECTORY.groups_of(Asker("U0NEW", email="Lee@Acme.example")) == {
+        EVERYONE,
+        "user:lee@acme.example",
+    }
+
+
+def test_people_named_by_email_share_a_channel_only_with_themselves() -> None:
+    alone = [Asker("U1", email="lee@acme.example")]
+    together = [*alone, Asker("U2", email="kim@acme.example")]
+
+    assert "user:lee@acme.example" in DIRECTORY.shared_by(alone)
+    assert DIRECTORY.shared_by(together) == {EVERYONE}
 
 
 def test_a_missing_file_means_no_groups_and_a_broken_one_is_a_clear_error(tmp_path: Path) -> None:

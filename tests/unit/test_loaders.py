@@ -274,8 +274,15 @@ def test_suffixes_are_matched_case_insensitively(tmp_path: Path) -> None:
     assert {".pdf", ".docx", ".md", ".html", ".csv", ".txt"} <= SUPPORTED_SUFFIXES
 
 
-def test_unsupported_file_is_reported_with_reason() -> None:
-    with pytest.raises(UnsupportedFile, match=r"^unsupported file type \.pptx$"):
+def test_unsupported_file_is_reported_with_reason(tmp_path: Path) -> None:
+    (tmp_path / "slides.key").write_bytes(b"a Keynote deck")
+
+    with pytest.raises(UnsupportedFile, match=r"^unsupported file type \.key$"):
+        load(tmp_path / "slides.key")
+
+
+def test_a_damaged_powerpoint_file_is_a_load_error() -> None:
+    with pytest.raises(LoadError, match=r"^not a valid PPTX file"):
         load(BAD / "slides.pptx")
 
 
