@@ -171,7 +171,8 @@ async def test_a_restricted_page_is_answered_to_a_member_only_and_never_in_a_mix
 
     in_dm = await rt.engine.answer(ask(rt.directory.groups_of(member), member))
     to_outsider = await rt.engine.answer(ask(rt.directory.groups_of(outsider), outsider))
-    in_channel = await rt.engine.answer(ask(rt.directory.shared_by([member, outsider]), member))
+    shared = await rt.audience.shared(member, [member, outsider])
+    in_channel = await rt.engine.answer(ask(shared, member))
 
     assert "Salaries" in [c.title for c in in_dm.citations]
     for answer in (to_outsider, in_channel):

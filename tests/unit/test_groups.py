@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.audience import Audience
 from bot.errors import ConfigError
 from bot.groups import Directory
 from bot.models import EVERYONE, Asker
@@ -29,12 +30,12 @@ def test_an_asker_with_a_known_email_is_addressable_as_user_email() -> None:
     }
 
 
-def test_people_named_by_email_share_a_channel_only_with_themselves() -> None:
-    alone = [Asker("U1", email="lee@acme.example")]
-    together = [*alone, Asker("U2", email="kim@acme.example")]
+async def test_people_named_by_email_share_a_channel_only_with_themselves() -> None:
+    lee = Asker("U1", email="lee@acme.example")
+    audience = Audience(DIRECTORY)
 
-    assert "user:lee@acme.example" in DIRECTORY.shared_by(alone)
-    assert DIRECTORY.shared_by(together) == {EVERYONE}
+    assert "user:lee@acme.example" in await audience.shared(lee, [lee])
+    assert await audience.shared(lee, [lee, Asker("U2", email="kim@acme.example")]) == {EVERYONE}
 
 
 def test_a_missing_file_means_no_groups_and_a_broken_one_is_a_clear_error(tmp_path: Path) -> None:
