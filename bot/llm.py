@@ -14,9 +14,16 @@ from bot.settings import Settings
 
 OnText = Callable[[str], Awaitable[None]]
 
+
 # What a model call may fail with that is the model's or the network's fault, not a bug: the
 # API's own errors (status, timeout, connection, bad response), transport errors, our time budget.
+class BadModelResponse(Exception):
+    """The endpoint answered with something that is not a chat completion (an HTML error page,
+    a broken body): the client library's own parsing error, raised as the model's fault."""
+
+
 MODEL_ERRORS: tuple[type[Exception], ...] = (
+    BadModelResponse,
     openai.APIError,
     httpx.HTTPError,
     TimeoutError,
@@ -45,13 +52,23 @@ class ChatModel:
         budget = self._timeout * (self._retries + 1)
         async with asyncio.timeout(budget):
             if on_text is None:
-                reply = await self._client.ainvoke(messages)
+                try:
+                    reply = await self._client.ainvoke(messages)
+                except ValueError as exc:  # the client could not parse the endpoint's reply
+                    raise BadModelResponse(str(exc)[:200]) from exc
                 return str(reply.content)
             return await self._stream(messages, on_text)
 
     async def _stream(self, messages: list[BaseMessage], on_text: OnText) -> str:
         text = ""
-        async for piece in self._client.astream(messages):
+        pieces = aiter(self._client.astream(messages))
+        while True:
+            try:
+                piece = await anext(pieces)
+            except StopAsyncIteration:
+                break
+            except ValueError as exc:  # the client could not parse the endpoint's stream
+                raise BadModelResponse(str(exc)[:200]) from exc
             if isinstance(piece.content, str) and piece.content:
                 text += piece.content
                 await on_text(text)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from indexer.records import FileError, Source, SourceFile, relative_id
 
-OUTSIDE = "skipped: symbolic link to a file outside the source folder; not followed"
+OUTSIDE = "symbolic link to a file outside the source folder; not followed"
 
 
 def discover_files(source: Source) -> Iterator[SourceFile | FileError]:

@@ -47,7 +47,7 @@ class FileJob:
         try:
             return JobResult(tuple(load_file(self.source_file)))
         except (UnsupportedFile, EmptyFile) as exc:
-            return JobResult((FileError(self.path, f"skipped: {exc}", kind="skipped"),))
+            return JobResult((FileError(self.path, str(exc), kind="skipped"),))
 
 
 def source_jobs(source: Source) -> Iterator[Job | FileError]:

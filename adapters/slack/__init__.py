@@ -3,6 +3,7 @@ Socket Mode when `SLACK_APP_TOKEN` is set (for companies without public ingress)
 
 from __future__ import annotations
 
+import json
 import logging
 
 from aiohttp import web
@@ -39,6 +40,8 @@ def mount_slack(app: web.Application, services: Services) -> None:
         async def slack_events(request: web.Request) -> web.Response:
             if not services.accepting:  # shutting down: Slack retries, another replica answers
                 return web.Response(status=503)
+            if not await _parsable(request):
+                return web.Response(status=400, text="malformed request body")
             response = await bolt.async_dispatch(await to_bolt_request(request))
             return await to_aiohttp_response(response)
 
@@ -50,6 +53,18 @@ def mount_slack(app: web.Application, services: Services) -> None:
         f"events at {PATH}" if settings.slack_signing_secret else "no HTTP endpoint",
         ", Socket Mode" if settings.slack_app_token else "",
     )
+
+
+async def _parsable(request: web.Request) -> bool:
+    """Whether bolt can read the body: UTF-8, and a JSON body an object (Slack never sends
+    anything else; bolt would fail on it with a server error before checking the signature)."""
+    try:
+        body = (await request.read()).decode("utf-8")
+        if request.content_type == "application/json":
+            return isinstance(json.loads(body), dict)
+    except ValueError:
+        return False
+    return True
 
 
 def _configured(settings: Settings) -> bool:

@@ -13,6 +13,7 @@ import logging
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from azure.core.exceptions import DeserializationError
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
@@ -130,12 +131,24 @@ def mount_teams(app: web.Application, services: Services) -> None:
             body = await request.json()
         except ValueError:
             body = None
-        if not isinstance(body, dict):
+        if not _activity_shaped(body):
             raise web.HTTPBadRequest(text="expected an Activity as a JSON object")
         response = await adapter.process(request, bot)
         return response if response is not None else web.Response(status=201)
 
     app.router.add_post(ROUTE, messages)
+
+
+def _activity_shaped(body: object) -> bool:
+    """A JSON object the SDK can read as an Activity: it fails with a server error on
+    anything else (a list where an account belongs, say) before any handler could refuse it."""
+    if not isinstance(body, dict):
+        return False
+    try:
+        Activity().deserialize(body)
+    except DeserializationError:
+        return False
+    return True
 
 
 async def _on_turn_error(context: TurnContext, error: Exception) -> None:

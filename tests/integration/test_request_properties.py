@@ -185,7 +185,9 @@ def test_any_teams_activity_is_handled_without_a_server_error_or_a_traceback(
         def property_(activity: dict[str, Any]) -> None:
             response = loop.run(teams.post(activity))
             loop.run(teams.services.idle())
-            assert response.status < 500, activity
+            # 501 is the Bot Framework's answer to an invoke no handler takes (its protocol)
+            unhandled_invoke = activity["type"] == "invoke" and response.status == 501
+            assert response.status < 500 or unhandled_invoke, activity
             for call in teams.connector.recorded():
                 body = json.dumps(call.body)
                 assert "Traceback" not in body, call
