@@ -45,6 +45,9 @@ class ChatModel:
             timeout=settings.llm_timeout,
             max_retries=settings.llm_retries,
             temperature=0,
+            # A client of this model's own: the library's shared default client keeps
+            # connections across event loops, and a reused one fails with "Event loop is closed".
+            http_async_client=httpx.AsyncClient(timeout=settings.llm_timeout),
         )
 
     async def complete(self, system: str, user: str, on_text: OnText | None = None) -> str:
