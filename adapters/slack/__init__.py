@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -56,15 +57,17 @@ def mount_slack(app: web.Application, services: Services) -> None:
 
 
 async def _parsable(request: web.Request) -> bool:
-    """Whether bolt can read the body: UTF-8, and a JSON body an object (Slack never sends
-    anything else; bolt would fail on it with a server error before checking the signature)."""
+    """Whether bolt can read the body as Slack sends it: UTF-8; JSON (as bolt reads a JSON
+    content type or a body starting with "{") an object; a form's `payload` a JSON object.
+    Bolt fails on anything else with a server error before it checks the signature."""
     try:
         body = (await request.read()).decode("utf-8")
-        if request.content_type == "application/json":
+        if request.content_type == "application/json" or body.startswith("{"):
             return isinstance(json.loads(body), dict)
+        payload = parse_qs(body).get("payload")
+        return payload is None or isinstance(json.loads(payload[0]), dict)
     except ValueError:
         return False
-    return True
 
 
 def _configured(settings: Settings) -> bool:
