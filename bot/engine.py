@@ -26,7 +26,7 @@ from bot.prompts import (
     condense_user_message,
 )
 from bot.questions import checked
-from bot.reply_checks import may_be_repeating_instructions, problem_with
+from bot.reply_checks import LeakWatch, problem_with
 from bot.rerank import llm_rerank
 from bot.retrieval import Retrieved, Retriever
 from bot.settings import Settings
@@ -274,12 +274,10 @@ class Engine:
 
 def _unless_leaking(on_text: OnText) -> OnText:
     """Partial text is shown only while it does not repeat our instructions."""
-    leaked = False
+    watch = LeakWatch()
 
     async def forward(text: str) -> None:
-        nonlocal leaked
-        leaked = leaked or may_be_repeating_instructions(text)
-        if not leaked:
+        if not watch.seen(text):
             await on_text(text)
 
     return forward

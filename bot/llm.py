@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 import httpx
 import openai
@@ -53,14 +54,16 @@ class ChatModel:
     async def complete(self, system: str, user: str, on_text: OnText | None = None) -> str:
         messages: list[BaseMessage] = [SystemMessage(system), HumanMessage(user)]
         budget = self._timeout * (self._retries + 1)
-        async with asyncio.timeout(budget):
-            if on_text is None:
-                try:
-                    reply = await self._client.ainvoke(messages)
-                except ValueError as exc:  # the client could not parse the endpoint's reply
-                    raise BadModelResponse(str(exc)[:200]) from exc
-                return str(reply.content)
-            return await self._stream(messages, on_text)
+        if on_text is None:
+            return await within(budget, self._invoke(messages))
+        return await within(budget, self._stream(messages, on_text))
+
+    async def _invoke(self, messages: list[BaseMessage]) -> str:
+        try:
+            reply = await self._client.ainvoke(messages)
+        except ValueError as exc:  # the client could not parse the endpoint's reply
+            raise BadModelResponse(str(exc)[:200]) from exc
+        return str(reply.content)
 
     async def _stream(self, messages: list[BaseMessage], on_text: OnText) -> str:
         text = ""
@@ -76,3 +79,35 @@ class ChatModel:
                 text += piece.content
                 await on_text(text)
         return text
+
+
+CANCEL_AGAIN_S = 0.5
+T = TypeVar("T")
+
+
+async def within(budget: float, work: Coroutine[Any, Any, T]) -> T:
+    """`work`'s result, or `TimeoutError` once `budget` seconds have passed.
+
+    A single cancellation is not enough: the HTTP stack's own timeout scopes can take a
+    cancellation for their own read timeout, and the client's retry then reads an endless
+    stream for ever. So the call runs as a task that is cancelled again until it stops."""
+    task = asyncio.ensure_future(work)
+    try:
+        await asyncio.wait({task}, timeout=budget)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if task.done():
+        return task.result()
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=CANCEL_AGAIN_S)
+    late = TimeoutError(f"no complete reply within {budget:g} s")
+    if task.cancelled():
+        raise late
+    error = task.exception()
+    if error is None:
+        return task.result()  # it finished as it was being stopped
+    if isinstance(error, MODEL_ERRORS):
+        raise late from error
+    raise error  # a bug, not a slow model

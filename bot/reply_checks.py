@@ -55,6 +55,37 @@ def may_be_repeating_instructions(text: str) -> bool:
     )
 
 
+class LeakWatch:
+    """`may_be_repeating_instructions` for a stream's growing text, checking only what is new.
+
+    Checking the whole text at every piece is quadratic: a 5,000-word reply streamed a word at
+    a time took ten seconds of checks. Each call looks at the new text and the few words before
+    it that a four-word run could span."""
+
+    def __init__(self) -> None:
+        self._text = ""
+        self.leaked = False
+
+    def seen(self, text: str) -> bool:
+        """Whether the stream, now `text`, may be repeating our instructions."""
+        if not self.leaked:
+            start = _tail_start(self._text) if text.startswith(self._text) else 0
+            self.leaked = may_be_repeating_instructions(text[start:])
+        self._text = text
+        return self.leaked
+
+
+def _tail_start(checked: str) -> int:
+    """Where the last few whole words of `checked` begin: enough to finish any shingle."""
+    start = len(checked.rstrip())
+    for _ in range(_SHINGLE_WORDS):
+        start = checked.rfind(" ", 0, start)
+        if start <= 0:
+            return 0
+        start = len(checked[:start].rstrip())
+    return start
+
+
 def problem_with(reply: str, prompt: str) -> ReplyProblem | None:
     """Why `reply` must not be sent, given the user `prompt` (question and passages)."""
     if repeats_instructions(reply):
