@@ -7,7 +7,7 @@ import logging
 import sys
 from datetime import UTC, datetime
 
-from bot.settings import Settings
+from bot.settings import ServeSettings
 
 NOISY = (
     "httpx",
@@ -41,7 +41,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False)
 
 
-def configure_logging(settings: Settings, *, quiet: bool = False) -> None:
+def configure_logging(settings: ServeSettings, *, quiet: bool = False) -> None:
     """Log to stderr; `quiet` (one-shot CLI commands) shows only warnings and errors."""
     handler = logging.StreamHandler(sys.stderr)
     if settings.log_format == "json":

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 from pydantic import SecretStr
 
+from adapters.settings import AppSettings
 from bot.audience import Audience
 from bot.embeddings import Embedder, make_embedder
 from bot.engine import Engine
@@ -19,7 +20,6 @@ from bot.errors import ConfigError
 from bot.groups import Directory
 from bot.llm import ChatModel
 from bot.models import EVERYONE
-from bot.settings import Settings
 from bot.store import Store, open_store
 from bot.tone.phraser import Phraser
 from bot.tone.style import HouseStyle
@@ -37,7 +37,7 @@ FOLDERS_FILE = "indexed-folders.yaml"
 
 @dataclass
 class Runtime:
-    settings: Settings
+    settings: AppSettings
     store: Store
     embedder: Embedder
     engine: Engine
@@ -71,7 +71,7 @@ class Runtime:
         """Index `sources`, after re-embedding the knowledge base if another model made it."""
         if self.store.embedded_with != self.embedder.name:
             await reembed(self.store, self.embedder)
-        limits = Limits.from_settings(self.settings)
+        limits = Limits.from_settings(self.settings.indexing)
         credentials = wiki_credentials(self.settings)
         indexer = Indexer(self.store, self.embedder, progress, limits, credentials)
         return await indexer.run(sources, trigger)
@@ -81,7 +81,7 @@ class Runtime:
         if self.store.embedded_with != self.embedder.name:
             raise ConfigError(
                 f"the knowledge base was embedded with {self.store.embedded_with} but "
-                f"DESKMATE_EMBEDDINGS={self.settings.embeddings} embeds with "
+                f"DESKMATE_EMBEDDINGS={self.settings.models.embeddings} embeds with "
                 f"{self.embedder.name}; run `deskmate index` once to re-embed it (nothing is "
                 "re-read), or set DESKMATE_EMBEDDINGS back"
             )
@@ -107,7 +107,7 @@ class Runtime:
     ) -> RunSummary:
         """`deskmate index PATH`: index the folders and, without a `sources.yaml`, remember
         them so that every later re-index (CLI, Slack, Teams, nightly) covers them too."""
-        if not self.settings.sources_file.exists():
+        if not self.settings.sources.sources_file.exists():
             remember_folders(self.settings, sources)
         return await self.index(sources, trigger, progress)
 
@@ -119,22 +119,22 @@ class Runtime:
     def public_sources(self) -> set[str] | None:
         """Names of the sources everyone may see; None when every indexed source is public
         (a knowledge base built with `deskmate index PATH`)."""
-        if not self.settings.sources_file.exists():
+        if not self.settings.sources.sources_file.exists():
             return None
         return {s.name for s in self.configured_sources() if EVERYONE in s.audience}
 
 
-def sources_path(settings: Settings) -> Path:
+def sources_path(settings: AppSettings) -> Path:
     """`sources.yaml`, or the list of folders indexed by path when there is none."""
-    folders = settings.data_dir / FOLDERS_FILE
-    if settings.sources_file.exists() or not folders.exists():
-        return settings.sources_file
+    folders = settings.store.data_dir / FOLDERS_FILE
+    if settings.sources.sources_file.exists() or not folders.exists():
+        return settings.sources.sources_file
     return folders
 
 
-def remember_folders(settings: Settings, sources: Sequence[Source]) -> None:
+def remember_folders(settings: AppSettings, sources: Sequence[Source]) -> None:
     """Add (or replace, by name) folders indexed by path to the data dir's list."""
-    path = settings.data_dir / FOLDERS_FILE
+    path = settings.store.data_dir / FOLDERS_FILE
     known = {s.name: s for s in load_sources(path)} if path.exists() else {}
     known.update({s.name: s for s in sources})
     entries = [{"name": s.name, "kind": s.kind, "path": str(s.path)} for s in known.values()]
@@ -146,13 +146,13 @@ def remember_folders(settings: Settings, sources: Sequence[Source]) -> None:
     )
 
 
-def wiki_credentials(settings: Settings) -> Credentials:
+def wiki_credentials(settings: AppSettings) -> Credentials:
     """Confluence credentials from the environment (CONFLUENCE_EMAIL, CONFLUENCE_API_TOKEN,
     CONFLUENCE_TOKEN); they are never read from sources.yaml."""
     return Credentials(
-        email=settings.confluence_email or None,
-        api_token=_secret(settings.confluence_api_token),
-        token=_secret(settings.confluence_token),
+        email=settings.sources.confluence_email or None,
+        api_token=_secret(settings.sources.confluence_api_token),
+        token=_secret(settings.sources.confluence_token),
     )
 
 
@@ -160,27 +160,27 @@ def _secret(value: SecretStr | None) -> str | None:
     return value.get_secret_value() or None if value is not None else None
 
 
-def source_contacts(settings: Settings) -> dict[str, str]:
+def source_contacts(settings: AppSettings) -> dict[str, str]:
     """source name -> contact ("#it-help", "@hr-team") from `sources.yaml` (none without)."""
-    if not settings.sources_file.exists():
+    if not settings.sources.sources_file.exists():
         return {}
     try:
-        return {s.name: s.contact for s in load_sources(settings.sources_file) if s.contact}
+        return {s.name: s.contact for s in load_sources(settings.sources.sources_file) if s.contact}
     except ConfigError as exc:
         log.warning("no contacts for unanswered questions: %s", exc)
         return {}
 
 
 @asynccontextmanager
-async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+async def open_runtime(settings: AppSettings) -> AsyncIterator[Runtime]:
     embedder = make_embedder(settings)
-    phraser = Phraser.from_settings(settings)
-    style = HouseStyle.load(settings.tone_file)
+    phraser = Phraser.from_settings(settings.models)
+    style = HouseStyle.load(settings.models.tone_file)
     async with open_store(settings, dim=embedder.dimensions, model=embedder.name) as store:
-        chat = ChatModel(settings) if settings.llm_configured else None
+        chat = ChatModel(settings.models) if settings.models.llm_configured else None
         contacts = source_contacts(settings)
         engine = Engine(
-            settings,
+            settings.retrieval,
             store,
             embedder,
             chat=chat,
@@ -188,5 +188,5 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             phraser=phraser,
             style=style,
         )
-        directory = Directory.from_file(settings.groups_file)
+        directory = Directory.from_file(settings.sources.groups_file)
         yield Runtime(settings, store, embedder, engine, directory, contacts=contacts)

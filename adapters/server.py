@@ -11,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from adapters.chat.services import Services
 from adapters.runtime import Runtime, open_runtime
-from bot.settings import Settings
+from adapters.settings import AppSettings
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +43,8 @@ async def metrics(request: web.Request) -> web.Response:
 
 def build_app(runtime: Runtime) -> web.Application:
     """The application for an already opened runtime (tests build it this way)."""
-    from adapters.slack import mount_slack
-    from adapters.teams import mount_teams
+    from adapters.slack.mount import mount_slack
+    from adapters.teams.mount import mount_teams
 
     app = web.Application()
     services = Services(runtime)
@@ -62,7 +62,7 @@ def build_app(runtime: Runtime) -> web.Application:
     return app
 
 
-async def run_server(settings: Settings) -> None:
+async def run_server(settings: AppSettings) -> None:
     """Serve until SIGTERM/SIGINT, then shut down gracefully: stop taking work, finish
     in-flight answers (bounded), stop the scheduler, close the pool."""
     from indexer.scheduler import add_housekeeping, start_scheduler
@@ -74,21 +74,21 @@ async def run_server(settings: Settings) -> None:
             log.warning(
                 "unanswered questions will name no one to ask: give the sources a `contact:` "
                 "in %s (DESKMATE_SOURCES)",
-                settings.sources_file,
+                settings.sources.sources_file,
             )
         app = build_app(runtime)
         services = app[SERVICES]
         scheduler = start_scheduler(
-            settings.reindex_cron,
-            settings.timezone,
+            settings.serve.reindex_cron,
+            settings.serve.timezone,
             services.scheduled_reindex,
         )
         add_housekeeping(scheduler, runtime.housekeeping)
         runner = web.AppRunner(app, handle_signals=False)
         await runner.setup()
-        site = web.TCPSite(runner, host="0.0.0.0", port=settings.port)  # noqa: S104
+        site = web.TCPSite(runner, host="0.0.0.0", port=settings.serve.port)  # noqa: S104
         await site.start()
-        log.info("serving on port %d; next re-index %s", settings.port, next_run(scheduler))
+        log.info("serving on port %d; next re-index %s", settings.serve.port, next_run(scheduler))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

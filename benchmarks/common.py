@@ -25,8 +25,8 @@ MODELS = Path(sys.prefix) / "deskmate-models"  # the ONNX model `make install` e
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from adapters.settings import AppSettings  # noqa: E402
 from bot.database import start_embedded, stop_embedded  # noqa: E402
-from bot.settings import Settings  # noqa: E402
 
 
 @contextmanager
@@ -39,7 +39,7 @@ def scratch_database() -> Iterator[tuple[str, Path]]:
             stop_embedded(Path(tmp) / "pg")
 
 
-def bench_settings(url: str, tmp: Path, **overrides: object) -> Settings:
+def bench_settings(url: str, tmp: Path, **overrides: object) -> AppSettings:
     values: dict[str, object] = {
         "database_url": url,
         "data_dir": tmp / "data",
@@ -49,7 +49,7 @@ def bench_settings(url: str, tmp: Path, **overrides: object) -> Settings:
         "tone_file": tmp / "none.yaml",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return AppSettings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 def percentile(values: Sequence[float], pct: float) -> float:

@@ -25,7 +25,7 @@ async def main(n: int) -> None:
         settings = bench_settings(url, tmp)
         async with open_store(settings, dim=vectors.shape[1], model="synthetic"):
             pass  # migrations only
-        load(url, vectors, audiences(n), settings.vector_type)
+        load(url, vectors, audiences(n), settings.store.vector_type)
         async with open_store(settings, dim=vectors.shape[1], model="synthetic") as store:
             for label in ("without word statistics", "with word statistics"):
                 if label.startswith("with "):

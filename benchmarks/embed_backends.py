@@ -166,7 +166,7 @@ def gate(results: dict[str, dict[str, tuple[float, float]]], mode: str) -> str:
 async def main(args: argparse.Namespace) -> None:
     print(f"machine: {machine()}")
     settings = bench_settings("", ROOT)  # only the model cache and thread settings are used
-    embedders = {b: make_embedder(settings.model_copy(update={"embeddings": b})) for b in BACKENDS}
+    embedders = {b: make_embedder(settings.replace(embeddings=b)) for b in BACKENDS}
     for embedder in embedders.values():
         embedder.embed(["warm up"])
     sets = question_sets(args.questions)

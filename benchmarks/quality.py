@@ -204,7 +204,7 @@ async def run_set(
         async with open_runtime(settings) as runtime:
             if mode == modes[0]:
                 started = time.perf_counter()
-                source = ad_hoc_source(SETS[name], settings.data_dir / "extracted")
+                source = ad_hoc_source(SETS[name], settings.store.data_dir / "extracted")
                 summary = await runtime.index([source], "benchmark")
                 total = sum(s.chunks for s in await runtime.store.stats())
                 print(

@@ -40,7 +40,7 @@ async def main(filler: int) -> None:
                 recall, mrr = await retrieval_quality(runtime, cases, K, mode)
                 print(f"  {mode:8s} recall@{K} {recall:.3f}  MRR {mrr:.3f}")
             vectors = clustered_vectors(filler)
-            load(url, vectors, audiences(filler), settings.vector_type)
+            load(url, vectors, audiences(filler), settings.store.vector_type)
             total = sum(s.chunks for s in await runtime.store.stats())
             print(f"Engine.answer without an LLM over {total:,} chunks:")
             everyone = frozenset({EVERYONE})

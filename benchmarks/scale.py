@@ -45,7 +45,7 @@ from common import (
 )
 from synthetic import DIM, audiences, clustered_vectors, load, queries_near
 
-from bot.settings import Settings
+from adapters.settings import AppSettings
 from bot.store import Store, open_store
 
 K = 10
@@ -205,7 +205,7 @@ async def run_one(
 
 async def search_all(
     url: str,
-    settings: Settings,
+    settings: AppSettings,
     queries: np.ndarray,
     truth: dict[str, list[set[int]]],
     first_id: int,

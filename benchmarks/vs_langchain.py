@@ -64,9 +64,9 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from synthetic import CHUNKS_PER_DOCUMENT, DIM, audiences, clustered_vectors, queries_near
 
+from adapters.settings import AppSettings
 from bot.evaluation import load_cases, matches
 from bot.models import Chunk
-from bot.settings import Settings
 from bot.store import Store, open_store
 from bot.store.documents import ChunkRow, DocumentRow
 from bot.store.search import SearchMode
@@ -493,7 +493,7 @@ async def compare(corpus: Corpus, args: argparse.Namespace) -> None:
 async def query_both(
     store: Store,
     pg: PGVector,
-    settings: Settings,
+    settings: AppSettings,
     url: str,
     corpus: Corpus,
     args: argparse.Namespace,

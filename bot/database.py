@@ -12,7 +12,7 @@ from pathlib import Path
 import psutil
 
 from bot.errors import StoreUnavailable
-from bot.settings import Settings
+from bot.settings import StoreSettings
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def _ensure_database(admin_uri: str, wait_s: float = 60.0) -> None:
             conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')  # constant identifier
 
 
-def database_url(settings: Settings) -> str:
+def database_url(settings: StoreSettings) -> str:
     """The URL to connect to, starting the embedded server when no `DATABASE_URL` is set."""
     if settings.database_url:
         return settings.database_url

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from bot.errors import ConfigError
-from bot.settings import Settings
+from bot.settings import ModelSettings, Settings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -81,7 +81,7 @@ def _load_local_model() -> SentenceTransformer:
 class OpenAIEmbedder:
     """Any OpenAI-compatible embeddings endpoint, through `langchain-openai`."""
 
-    def __init__(self, model: str, settings: Settings, dimensions: int | None = None) -> None:
+    def __init__(self, model: str, settings: ModelSettings, dimensions: int | None = None) -> None:
         from langchain_openai import OpenAIEmbeddings
 
         if not settings.llm_configured:
@@ -130,15 +130,18 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 
 def make_embedder(settings: Settings) -> Embedder:
     """The embedder `DESKMATE_EMBEDDINGS` asks for."""
-    if settings.embeddings in ("local", "local-onnx-fp32"):
+    if settings.models.embeddings in ("local", "local-onnx-fp32"):
         from bot.onnx_embedder import OnnxEmbedder
 
-        variant: Variant = "fp32" if settings.embeddings == "local-onnx-fp32" else "int8"
+        variant: Variant = "fp32" if settings.models.embeddings == "local-onnx-fp32" else "int8"
         return OnnxEmbedder(
-            settings.model_cache, variant, settings.embed_threads, settings.embed_batch_size
+            settings.model_cache,
+            variant,
+            settings.models.embed_threads,
+            settings.models.embed_batch_size,
         )
-    if settings.embeddings == "local-torch":
+    if settings.models.embeddings == "local-torch":
         return TorchEmbedder()
-    if settings.embeddings == "fake":
+    if settings.models.embeddings == "fake":
         return HashingEmbedder()
-    return OpenAIEmbedder(settings.embeddings.removeprefix("openai:"), settings)
+    return OpenAIEmbedder(settings.models.embeddings.removeprefix("openai:"), settings.models)

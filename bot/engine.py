@@ -29,7 +29,7 @@ from bot.questions import checked
 from bot.reply_checks import LeakWatch, problem_with
 from bot.rerank import llm_rerank
 from bot.retrieval import Retrieved, Retriever
-from bot.settings import Settings
+from bot.settings import RetrievalSettings
 from bot.store import Store, unavailable_as_error
 from bot.store.feedback import StoredAnswer, source_record
 from bot.tone.phraser import Phraser
@@ -43,7 +43,7 @@ PRIVATE_MARGIN = 0.05
 class Engine:
     def __init__(
         self,
-        settings: Settings,
+        settings: RetrievalSettings,
         store: Store,
         embedder: Embedder,
         *,

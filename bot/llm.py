@@ -11,7 +11,7 @@ import openai
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_openai import ChatOpenAI
 
-from bot.settings import Settings
+from bot.settings import ModelSettings
 
 OnText = Callable[[str], Awaitable[None]]
 
@@ -35,7 +35,7 @@ MODEL_ERRORS: tuple[type[Exception], ...] = (
 class ChatModel:
     """Bounded calls: a timeout per attempt, a few retries, then the caller's fallback."""
 
-    def __init__(self, settings: Settings, model: str | None = None) -> None:
+    def __init__(self, settings: ModelSettings, model: str | None = None) -> None:
         self.model = model or settings.chat_model
         self._timeout = settings.llm_timeout
         self._retries = settings.llm_retries

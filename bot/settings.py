@@ -1,121 +1,113 @@
-"""The one typed settings object, read from the environment and `.env`."""
+"""The typed settings, one section per concern, read from the environment and `.env`.
+
+Each section is read on its own (`StoreSettings()`), and each component receives only its
+section: the store its `store`, the chat model its `models`, the retriever its `retrieval`.
+The environment names are flat and stable (`DATABASE_URL`, `DESKMATE_TOP_K`); `.env.example`
+documents each one. The chat platforms' sections live with their adapters
+(`adapters/settings.py` adds them to the whole).
+
+`Settings(top_k=3, data_dir=...)` takes flat values too, each routed to the section that owns
+the field, so a test or a command-line option can set one value without knowing the layout.
+"""
 
 from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, Self
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCAL_EMBEDDINGS = ("local", "local-onnx-fp32", "local-torch")
 
 
-def _env(*names: str) -> AliasChoices:
+def env(*names: str) -> AliasChoices:
     return AliasChoices(*names)
 
 
-class Settings(BaseSettings):
-    """Every setting Deskmate reads. `.env.example` documents each one."""
+class Section(BaseSettings):
+    """One concern's settings: read from the environment and `.env` under their flat names."""
 
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
     )
 
-    # Storage
-    database_url: str = Field("", validation_alias=_env("DATABASE_URL"))
-    data_dir: Path = Field(Path(".deskmate"), validation_alias=_env("DESKMATE_DATA_DIR"))
-    db_pool_size: int = Field(5, ge=1, validation_alias=_env("DESKMATE_DB_POOL_SIZE"))
+    @classmethod
+    def flat_names(cls) -> dict[str, str]:
+        """Each flat key this section answers to (field name, lower-cased env name): field."""
+        names: dict[str, str] = {}
+        for name, field in cls.model_fields.items():
+            names[name] = name
+            if isinstance(field.validation_alias, AliasChoices):
+                for alias in field.validation_alias.choices:
+                    names.setdefault(str(alias).lower(), name)
+        return names
+
+    @classmethod
+    def env_names(cls) -> set[str]:
+        return {
+            str(alias)
+            for field in cls.model_fields.values()
+            if isinstance(field.validation_alias, AliasChoices)
+            for alias in field.validation_alias.choices
+        }
+
+
+class StoreSettings(Section):
+    database_url: str = Field("", validation_alias=env("DATABASE_URL"))
+    data_dir: Path = Field(Path(".deskmate"), validation_alias=env("DESKMATE_DATA_DIR"))
+    db_pool_size: int = Field(5, ge=1, validation_alias=env("DESKMATE_DB_POOL_SIZE"))
     vector_type: Literal["vector", "halfvec"] = Field(
-        "vector", validation_alias=_env("DESKMATE_VECTOR_TYPE")
+        "vector", validation_alias=env("DESKMATE_VECTOR_TYPE")
     )
     hnsw_ef_search: int = Field(
-        100, ge=10, le=1000, validation_alias=_env("DESKMATE_HNSW_EF_SEARCH")
+        100, ge=10, le=1000, validation_alias=env("DESKMATE_HNSW_EF_SEARCH")
     )
 
-    # Knowledge sources and access
-    sources_file: Path = Field(Path("sources.yaml"), validation_alias=_env("DESKMATE_SOURCES"))
-    groups_file: Path = Field(Path("groups.yaml"), validation_alias=_env("DESKMATE_GROUPS"))
-    admins: str = Field("", validation_alias=_env("DESKMATE_ADMINS"))
+    @property
+    def db_dir(self) -> Path:
+        return self.data_dir / "postgres"
 
+
+class SourceSettings(Section):
+    """Where the knowledge comes from and who may see it."""
+
+    sources_file: Path = Field(Path("sources.yaml"), validation_alias=env("DESKMATE_SOURCES"))
+    groups_file: Path = Field(Path("groups.yaml"), validation_alias=env("DESKMATE_GROUPS"))
     # Confluence live sync (never in sources.yaml, never logged)
-    confluence_email: str = Field("", validation_alias=_env("CONFLUENCE_EMAIL"))
+    confluence_email: str = Field("", validation_alias=env("CONFLUENCE_EMAIL"))
     confluence_api_token: SecretStr | None = Field(
-        None, validation_alias=_env("CONFLUENCE_API_TOKEN")
+        None, validation_alias=env("CONFLUENCE_API_TOKEN")
     )
-    confluence_token: SecretStr | None = Field(None, validation_alias=_env("CONFLUENCE_TOKEN"))
+    confluence_token: SecretStr | None = Field(None, validation_alias=env("CONFLUENCE_TOKEN"))
 
-    # Models
-    embeddings: str = Field("local", validation_alias=_env("DESKMATE_EMBEDDINGS"))
-    model_dir: Path | None = Field(None, validation_alias=_env("DESKMATE_MODEL_DIR"))
-    embed_threads: int = Field(0, ge=0, validation_alias=_env("DESKMATE_EMBED_THREADS"))
-    embed_batch_size: int = Field(0, ge=0, validation_alias=_env("DESKMATE_EMBED_BATCH_SIZE"))
-    openai_api_key: SecretStr | None = Field(None, validation_alias=_env("OPENAI_API_KEY"))
-    openai_base_url: str | None = Field(None, validation_alias=_env("OPENAI_BASE_URL"))
-    chat_model: str = Field("gpt-4o-mini", validation_alias=_env("DESKMATE_CHAT_MODEL"))
-    llm_timeout: float = Field(30.0, gt=0, validation_alias=_env("DESKMATE_LLM_TIMEOUT"))
-    llm_retries: int = Field(2, ge=0, validation_alias=_env("DESKMATE_LLM_RETRIES"))
-    llm_rerank: bool = Field(False, validation_alias=_env("DESKMATE_LLM_RERANK"))
-    tone_model: str | None = Field(None, validation_alias=_env("DESKMATE_TONE_MODEL"))
+
+class ModelSettings(Section):
+    """The embedding model, the chat model and the tone model."""
+
+    embeddings: str = Field("local", validation_alias=env("DESKMATE_EMBEDDINGS"))
+    model_dir: Path | None = Field(None, validation_alias=env("DESKMATE_MODEL_DIR"))
+    embed_threads: int = Field(0, ge=0, validation_alias=env("DESKMATE_EMBED_THREADS"))
+    embed_batch_size: int = Field(0, ge=0, validation_alias=env("DESKMATE_EMBED_BATCH_SIZE"))
+    openai_api_key: SecretStr | None = Field(None, validation_alias=env("OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(None, validation_alias=env("OPENAI_BASE_URL"))
+    chat_model: str = Field("gpt-4o-mini", validation_alias=env("DESKMATE_CHAT_MODEL"))
+    llm_timeout: float = Field(30.0, gt=0, validation_alias=env("DESKMATE_LLM_TIMEOUT"))
+    llm_retries: int = Field(2, ge=0, validation_alias=env("DESKMATE_LLM_RETRIES"))
+    tone_model: str | None = Field(None, validation_alias=env("DESKMATE_TONE_MODEL"))
     tone_mode: Literal["rewrite", "direct"] = Field(
-        "rewrite", validation_alias=_env("DESKMATE_TONE_MODE")
+        "rewrite", validation_alias=env("DESKMATE_TONE_MODE")
     )
-    tone_file: Path = Field(Path("tone.yaml"), validation_alias=_env("DESKMATE_TONE_FILE"))
-
-    # Retrieval
-    top_k: int = Field(6, ge=1, le=50, validation_alias=_env("DESKMATE_TOP_K"))
-    relevance_floor: float = Field(0.3, validation_alias=_env("DESKMATE_RELEVANCE_FLOOR"))
-    max_chunks_per_document: int = Field(3, ge=1, validation_alias=_env("DESKMATE_MAX_PER_DOC"))
-    retrieval_mode: Literal["hybrid", "vector", "keyword"] = Field(
-        "hybrid", validation_alias=_env("DESKMATE_RETRIEVAL")
-    )
-    memory_turns: int = Field(6, ge=0, validation_alias=_env("DESKMATE_MEMORY_TURNS"))
-    memory_ttl_hours: int = Field(72, ge=1, validation_alias=_env("DESKMATE_MEMORY_TTL_HOURS"))
-    max_question_chars: int = Field(
-        2000, ge=100, le=30_000, validation_alias=_env("DESKMATE_MAX_QUESTION_CHARS")
-    )
-
-    # Indexing limits: each one is checked per file and a file over it is reported with why
-    parse_workers: int = Field(2, ge=1, le=32, validation_alias=_env("DESKMATE_PARSE_WORKERS"))
-    parse_timeout: float = Field(120.0, gt=0, validation_alias=_env("DESKMATE_PARSE_TIMEOUT"))
-    parse_memory_mb: int = Field(2048, ge=0, validation_alias=_env("DESKMATE_PARSE_MEMORY_MB"))
-    max_file_mb: float = Field(200.0, gt=0, validation_alias=_env("DESKMATE_MAX_FILE_MB"))
-    max_text_chars: int = Field(10_000_000, ge=1, validation_alias=_env("DESKMATE_MAX_TEXT_CHARS"))
-    html_max_depth: int = Field(1000, ge=16, validation_alias=_env("DESKMATE_HTML_MAX_DEPTH"))
-    zip_max_mb: float = Field(8192.0, gt=0, validation_alias=_env("DESKMATE_ZIP_MAX_MB"))
-    zip_max_ratio: float = Field(200.0, ge=1, validation_alias=_env("DESKMATE_ZIP_MAX_RATIO"))
-    zip_max_entries: int = Field(200_000, ge=1, validation_alias=_env("DESKMATE_ZIP_MAX_ENTRIES"))
-
-    # Serving
-    port: int = Field(3978, validation_alias=_env("DESKMATE_PORT"))
-    log_format: Literal["text", "json"] = Field(
-        "text", validation_alias=_env("DESKMATE_LOG_FORMAT")
-    )
-    log_level: str = Field("INFO", validation_alias=_env("DESKMATE_LOG_LEVEL"))
-    reindex_cron: str = Field("0 2 * * *", validation_alias=_env("DESKMATE_REINDEX_CRON"))
-    timezone: str = Field("UTC", validation_alias=_env("DESKMATE_TIMEZONE"))
-    admin_channel: str = Field("", validation_alias=_env("DESKMATE_ADMIN_CHANNEL"))
-    rate_limit_per_minute: int = Field(10, ge=1, validation_alias=_env("DESKMATE_RATE_LIMIT"))
-    max_concurrent_answers: int = Field(
-        4, ge=1, validation_alias=_env("DESKMATE_MAX_CONCURRENT_ANSWERS")
-    )
-
-    # Slack
-    slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
-    slack_signing_secret: SecretStr | None = Field(
-        None, validation_alias=_env("SLACK_SIGNING_SECRET")
-    )
-    slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
-    slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
-
-    # Teams
-    microsoft_app_id: str = Field("", validation_alias=_env("MICROSOFT_APP_ID"))
-    microsoft_app_password: SecretStr | None = Field(
-        None, validation_alias=_env("MICROSOFT_APP_PASSWORD")
-    )
-    microsoft_app_type: str = Field("SingleTenant", validation_alias=_env("MICROSOFT_APP_TYPE"))
-    microsoft_app_tenant_id: str = Field("", validation_alias=_env("MICROSOFT_APP_TENANT_ID"))
+    tone_file: Path = Field(Path("tone.yaml"), validation_alias=env("DESKMATE_TONE_FILE"))
 
     @field_validator("embeddings")
     @classmethod
@@ -132,19 +124,117 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
-    @cached_property
-    def admin_ids(self) -> frozenset[str]:
-        return frozenset(a.strip() for a in self.admins.split(",") if a.strip())
-
     @property
     def llm_configured(self) -> bool:
         return self.openai_api_key is not None and bool(self.openai_api_key.get_secret_value())
 
-    @property
-    def db_dir(self) -> Path:
-        return self.data_dir / "postgres"
+
+class RetrievalSettings(Section):
+    """How passages are found, and how much of a conversation is remembered."""
+
+    top_k: int = Field(6, ge=1, le=50, validation_alias=env("DESKMATE_TOP_K"))
+    relevance_floor: float = Field(0.3, validation_alias=env("DESKMATE_RELEVANCE_FLOOR"))
+    max_chunks_per_document: int = Field(3, ge=1, validation_alias=env("DESKMATE_MAX_PER_DOC"))
+    retrieval_mode: Literal["hybrid", "vector", "keyword"] = Field(
+        "hybrid", validation_alias=env("DESKMATE_RETRIEVAL")
+    )
+    # a second pass by the chat model over twice as many candidates
+    llm_rerank: bool = Field(False, validation_alias=env("DESKMATE_LLM_RERANK"))
+    memory_turns: int = Field(6, ge=0, validation_alias=env("DESKMATE_MEMORY_TURNS"))
+    memory_ttl_hours: int = Field(72, ge=1, validation_alias=env("DESKMATE_MEMORY_TTL_HOURS"))
+    max_question_chars: int = Field(
+        2000, ge=100, le=30_000, validation_alias=env("DESKMATE_MAX_QUESTION_CHARS")
+    )
+
+
+class IndexingSettings(Section):
+    """Indexing limits: each one is checked per file, and a file over it is reported with why."""
+
+    parse_workers: int = Field(2, ge=1, le=32, validation_alias=env("DESKMATE_PARSE_WORKERS"))
+    parse_timeout: float = Field(120.0, gt=0, validation_alias=env("DESKMATE_PARSE_TIMEOUT"))
+    parse_memory_mb: int = Field(2048, ge=0, validation_alias=env("DESKMATE_PARSE_MEMORY_MB"))
+    max_file_mb: float = Field(200.0, gt=0, validation_alias=env("DESKMATE_MAX_FILE_MB"))
+    max_text_chars: int = Field(10_000_000, ge=1, validation_alias=env("DESKMATE_MAX_TEXT_CHARS"))
+    html_max_depth: int = Field(1000, ge=16, validation_alias=env("DESKMATE_HTML_MAX_DEPTH"))
+    zip_max_mb: float = Field(8192.0, gt=0, validation_alias=env("DESKMATE_ZIP_MAX_MB"))
+    zip_max_ratio: float = Field(200.0, ge=1, validation_alias=env("DESKMATE_ZIP_MAX_RATIO"))
+    zip_max_entries: int = Field(200_000, ge=1, validation_alias=env("DESKMATE_ZIP_MAX_ENTRIES"))
+
+
+class ServeSettings(Section):
+    """The long-running service: port, logs, schedule, admins, load limits."""
+
+    port: int = Field(3978, validation_alias=env("DESKMATE_PORT"))
+    log_format: Literal["text", "json"] = Field("text", validation_alias=env("DESKMATE_LOG_FORMAT"))
+    log_level: str = Field("INFO", validation_alias=env("DESKMATE_LOG_LEVEL"))
+    reindex_cron: str = Field("0 2 * * *", validation_alias=env("DESKMATE_REINDEX_CRON"))
+    timezone: str = Field("UTC", validation_alias=env("DESKMATE_TIMEZONE"))
+    admins: str = Field("", validation_alias=env("DESKMATE_ADMINS"))
+    admin_channel: str = Field("", validation_alias=env("DESKMATE_ADMIN_CHANNEL"))
+    rate_limit_per_minute: int = Field(10, ge=1, validation_alias=env("DESKMATE_RATE_LIMIT"))
+    max_concurrent_answers: int = Field(
+        4, ge=1, validation_alias=env("DESKMATE_MAX_CONCURRENT_ANSWERS")
+    )
+
+    @cached_property
+    def admin_ids(self) -> frozenset[str]:
+        return frozenset(a.strip() for a in self.admins.split(",") if a.strip())
+
+
+class Settings(BaseModel):
+    """Every setting the engine and the indexer read, by section."""
+
+    model_config = ConfigDict(frozen=True)
+
+    store: StoreSettings
+    sources: SourceSettings
+    models: ModelSettings
+    retrieval: RetrievalSettings
+    indexing: IndexingSettings
+    serve: ServeSettings
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sections_from_flat_values(cls, data: Any) -> Any:
+        """Flat values (`top_k=3`) go to the section that owns them; `_env_file` to every
+        section; a section not given is read from the environment."""
+        if not isinstance(data, dict):
+            return data
+        values = dict(data)
+        env_file = values.pop("_env_file", ".env")
+        sections: dict[str, Any] = {}
+        for name, kind in cls.sections().items():
+            given = values.pop(name, None)
+            owned = kind.flat_names()
+            mine = {owned[k]: values.pop(k) for k in list(values) if k in owned}
+            if isinstance(given, Section) and not mine:
+                sections[name] = given
+                continue
+            base = given.model_dump() if isinstance(given, Section) else dict(given or {})
+            sections[name] = kind(_env_file=env_file, **{**base, **mine})  # type: ignore[call-arg]
+        if values:
+            raise ValueError(f"unknown settings: {', '.join(sorted(values))}")
+        return sections
+
+    def replace(self, **values: Any) -> Self:
+        """A copy with some flat values changed, validated like the originals."""
+        current = {name: getattr(self, name) for name in self.sections()}
+        return type(self)(**current, **values)
+
+    @classmethod
+    def env_names(cls) -> set[str]:
+        """Every environment name a section reads."""
+        return {name for kind in cls.sections().values() for name in kind.env_names()}
+
+    @classmethod
+    def sections(cls) -> dict[str, type[Section]]:
+        return {
+            name: field.annotation
+            for name, field in cls.model_fields.items()
+            if isinstance(field.annotation, type) and issubclass(field.annotation, Section)
+        }
 
     @property
     def model_cache(self) -> Path:
         """Where the exported ONNX models are kept: DESKMATE_MODEL_DIR or `<data dir>/models`."""
-        return self.model_dir or self.data_dir / "models"
+        return self.models.model_dir or self.store.data_dir / "models"

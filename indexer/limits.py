@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the parse workers start without the settings machinery
-    from bot.settings import Settings
+    from bot.settings import IndexingSettings
 
 MB = 1024 * 1024
 
@@ -32,7 +32,7 @@ class Limits:
     zip_max_entries: int = 200_000
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Limits:
+    def from_settings(cls, settings: IndexingSettings) -> Limits:
         return cls(
             parse_workers=settings.parse_workers,
             parse_timeout=settings.parse_timeout,

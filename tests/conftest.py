@@ -31,8 +31,8 @@ MODELS = Path(sys.prefix) / "deskmate-models"
 os.environ["DESKMATE_MODEL_DIR"] = str(MODELS)
 
 from adapters.runtime import Runtime, open_runtime  # noqa: E402
+from adapters.settings import AppSettings  # noqa: E402
 from bot.database import start_embedded, stop_embedded  # noqa: E402
-from bot.settings import Settings  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI, serve  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,7 +102,7 @@ def _drop_database(server_url: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Settings:
+def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> AppSettings:
     values: dict[str, object] = {
         "database_url": database_url,
         "data_dir": tmp_path / "data",
@@ -111,7 +111,7 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Set
         "tone_file": tmp_path / "no-tone.yaml",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return AppSettings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 @pytest.fixture
@@ -146,23 +146,23 @@ def sample_db(server_url: str, sample_kb_template: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def settings(empty_db: str, tmp_path: Path) -> Settings:
+def settings(empty_db: str, tmp_path: Path) -> AppSettings:
     return make_settings(empty_db, tmp_path)
 
 
 @pytest.fixture
-def sample_settings(sample_db: str, tmp_path: Path) -> Settings:
+def sample_settings(sample_db: str, tmp_path: Path) -> AppSettings:
     return make_settings(sample_db, tmp_path)
 
 
 @pytest.fixture
-async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+async def runtime(settings: AppSettings) -> AsyncIterator[Runtime]:
     async with open_runtime(settings) as rt:
         yield rt
 
 
 @pytest.fixture
-async def sample(sample_settings: Settings) -> AsyncIterator[Runtime]:
+async def sample(sample_settings: AppSettings) -> AsyncIterator[Runtime]:
     """A runtime over the indexed sample knowledge base."""
     async with open_runtime(sample_settings) as rt:
         yield rt
@@ -176,8 +176,10 @@ def fake_openai() -> Iterator[tuple[FakeOpenAI, str]]:
         yield fake, f"{server.url}/v1"
 
 
-def llm_settings(database_url: str, tmp_path: Path, base_url: str, **overrides: object) -> Settings:
-    """Settings with a chat model pointed at the fake OpenAI server, fast timeouts."""
+def llm_settings(
+    database_url: str, tmp_path: Path, base_url: str, **overrides: object
+) -> AppSettings:
+    """AppSettings with a chat model pointed at the fake OpenAI server, fast timeouts."""
     values: dict[str, object] = {
         "openai_api_key": "sk-test-not-a-real-key",
         "openai_base_url": base_url,

@@ -25,9 +25,9 @@ class Services:
         self.settings = runtime.settings
         self.answers = AnswerService(
             runtime.engine,
-            runtime.settings.rate_limit_per_minute,
-            runtime.settings.max_concurrent_answers,
-            runtime.settings.max_question_chars,
+            runtime.settings.serve.rate_limit_per_minute,
+            runtime.settings.serve.max_concurrent_answers,
+            runtime.settings.retrieval.max_question_chars,
         )
         self.reindexer = Reindexer(runtime)
         self.commands = Commands(runtime, self.reindexer)

@@ -29,11 +29,11 @@ from adapters.cli.terminal import (
 from adapters.cli.tone import tone_app
 from adapters.logs import configure_logging
 from adapters.runtime import Runtime, open_runtime
+from adapters.settings import AppSettings
 from bot import texts
 from bot.errors import DeskmateError, ReindexRunning, UnusableQuestion
 from bot.evaluation import Summary
 from bot.models import EVERYONE, Answer, Asker, Question
-from bot.settings import Settings
 from indexer.limits import Limits
 from indexer.records import Source
 from indexer.sources import ad_hoc_source
@@ -76,17 +76,17 @@ DEMO_QUESTIONS = (
 )
 
 
-def _settings(*, quiet: bool = True, **overrides: Any) -> Settings:
+def _settings(*, quiet: bool = True, **overrides: Any) -> AppSettings:
     try:
-        settings = Settings(**overrides)
+        settings = AppSettings(**overrides)
     except Exception as exc:
         err.print(f"[red]error:[/] invalid configuration: {exc}")
         raise typer.Exit(2) from None
-    configure_logging(settings, quiet=quiet)
+    configure_logging(settings.serve, quiet=quiet)
     return settings
 
 
-def _run(settings: Settings, job: Callable[[Runtime], Awaitable[T]]) -> T:
+def _run(settings: AppSettings, job: Callable[[Runtime], Awaitable[T]]) -> T:
     async def main() -> T:
         async with open_runtime(settings) as runtime:
             return await job(runtime)
@@ -134,11 +134,11 @@ def index(
     _run(settings, job)
 
 
-def _ad_hoc_sources(settings: Settings, paths: list[Path]) -> list[Source]:
+def _ad_hoc_sources(settings: AppSettings, paths: list[Path]) -> list[Source]:
     """Sources for the folders and zips given; a zip over a limit is refused before any work."""
-    extract = settings.data_dir / "extracted"
+    extract = settings.store.data_dir / "extracted"
     try:
-        return [ad_hoc_source(p, extract, Limits.from_settings(settings)) for p in paths]
+        return [ad_hoc_source(p, extract, Limits.from_settings(settings.indexing)) for p in paths]
     except DeskmateError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from None
@@ -166,7 +166,7 @@ def ask(
         try:
             answer = await runtime.engine.answer(Question(question, asker, groups, groups))
         except UnusableQuestion as unusable:
-            err.print(texts.unusable_question(unusable, settings.max_question_chars))
+            err.print(texts.unusable_question(unusable, settings.retrieval.max_question_chars))
             raise typer.Exit(2) from None
         if as_json:
             console.print_json(json.dumps(answer_json(answer)))
@@ -251,11 +251,11 @@ def status(
     _run(settings, job)
 
 
-def next_reindex(settings: Settings) -> datetime | None:
+def next_reindex(settings: AppSettings) -> datetime | None:
     """When `deskmate serve` will next re-index, from DESKMATE_REINDEX_CRON."""
     from indexer.scheduler import cron_trigger
 
-    trigger = cron_trigger(settings.reindex_cron, settings.timezone)
+    trigger = cron_trigger(settings.serve.reindex_cron, settings.serve.timezone)
     planned: datetime | None = trigger.get_next_fire_time(None, datetime.now(trigger.timezone))
     return planned
 
@@ -412,7 +412,7 @@ def teams_package(
     """Build the Teams app package (manifest.json and icons) to upload to Teams."""
     from adapters.teams.package import build_package
 
-    bot_id = app_id or _settings().microsoft_app_id
+    bot_id = app_id or _settings().teams.app_id
     if not bot_id:
         err.print("[red]error:[/] no app id: set MICROSOFT_APP_ID or pass --app-id")
         raise typer.Exit(2)

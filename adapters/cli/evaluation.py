@@ -41,7 +41,7 @@ async def evaluate(runtime: Runtime, cases: Sequence[Case], k: int) -> Summary:
                 forbidden,
                 latency_ms,
                 k,
-                check_facts=runtime.settings.llm_configured,
+                check_facts=runtime.settings.models.llm_configured,
             )
         )
     return summary

@@ -20,9 +20,9 @@ from adapters.cli.tone_eval_view import comparison_json, eval_json, print_compar
 from adapters.cli.tone_local import status_local, train_local
 from adapters.logs import configure_logging
 from adapters.runtime import open_runtime
+from adapters.settings import AppSettings
 from bot.errors import DeskmateError
 from bot.llm import ChatModel
-from bot.settings import Settings
 from bot.store.feedback import Feedback
 from bot.tone.dataset import Dataset, build_dataset, export_liked, read_edits, write_dataset
 from bot.tone.evaluation import EvalReport, prepare, score
@@ -185,7 +185,7 @@ def _train_hosted(
     if problems:
         _print_problems(problems)
         _fail(f"{len(problems)} problem(s) in {data}; nothing uploaded")
-    tuner = _guarded(lambda: FineTuner(settings))
+    tuner = _guarded(lambda: FineTuner(settings.models))
 
     async def start() -> Job:
         uploaded = [await tuner.upload(c.path) for c in checked]
@@ -218,7 +218,7 @@ def status(
         status_local(local, as_json)
         return
     settings = _settings()
-    tuner = _guarded(lambda: FineTuner(settings))
+    tuner = _guarded(lambda: FineTuner(settings.models))
     job = _run(tuner.status(job_id))
     if as_json:
         typer.echo(json.dumps(_job_json(job)))
@@ -242,7 +242,7 @@ def evaluate_command(
 ) -> None:
     """Held-out examples through draft -> phrase: fact-guard passes, length change, style kept."""
     settings = _settings()
-    tone_model = model or settings.tone_model
+    tone_model = model or settings.models.tone_model
     if not tone_model:
         _fail("no tone model to evaluate; pass --model or set DESKMATE_TONE_MODEL")
     models = [(tone_model, _phraser(settings, tone_model, None))]
@@ -255,8 +255,8 @@ def evaluate_command(
         _print_problems(list(checked.problems))
         _fail(f"{len(checked.problems)} problem(s) in {data}")
     examples = [(f"{data.name}:{n}", m) for n, m in enumerate(checked.examples, start=1)]
-    style = _guarded(lambda: HouseStyle.load(settings.tone_file))
-    reports = _run(_evaluate_all(examples, models, ChatModel(settings), style))
+    style = _guarded(lambda: HouseStyle.load(settings.models.tone_file))
+    reports = _run(_evaluate_all(examples, models, ChatModel(settings.models), style))
     if as_json:
         shown = comparison_json(reports) if against else eval_json(reports[0][1], tone_model)
         typer.echo(json.dumps(shown))
@@ -266,11 +266,11 @@ def evaluate_command(
         print_eval(console, reports[0][1], tone_model)
 
 
-def _phraser(settings: Settings, model: str, base_url: str | None) -> Phraser:
+def _phraser(settings: AppSettings, model: str, base_url: str | None) -> Phraser:
     update: dict[str, Any] = {"tone_model": model, "tone_mode": "rewrite"}
     if base_url:
         update["openai_base_url"] = base_url
-    phraser = _guarded(lambda: Phraser.from_settings(settings.model_copy(update=update)))
+    phraser = _guarded(lambda: Phraser.from_settings(settings.replace(**update).models))
     if phraser is None:
         _fail("no tone model to evaluate; pass --model or set DESKMATE_TONE_MODEL")
     return phraser
@@ -287,12 +287,12 @@ async def _evaluate_all(
     return [(name, await score(drafts, skipped, phraser, style)) for name, phraser in models]
 
 
-def _settings(**overrides: Any) -> Settings:
+def _settings(**overrides: Any) -> AppSettings:
     try:
-        settings = Settings(**overrides)
+        settings = AppSettings(**overrides)
     except Exception as exc:
         _fail(f"invalid configuration: {exc}", code=2)
-    configure_logging(settings, quiet=True)
+    configure_logging(settings.serve, quiet=True)
     return settings
 
 
@@ -317,7 +317,7 @@ def _fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-async def _liked(settings: Settings) -> list[Feedback]:
+async def _liked(settings: AppSettings) -> list[Feedback]:
     async with open_runtime(settings) as runtime:
         return await runtime.store.feedback.liked()
 

@@ -21,10 +21,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.chat.services import Services
+from adapters.settings import AppSettings
 from adapters.slack import commands, events, feedback, handoff, sharing
 from adapters.slack.members import Membership
 from adapters.slack.replies import Replies
-from bot.settings import Settings
 
 log = logging.getLogger("adapters.slack")
 
@@ -44,22 +44,22 @@ class BackgroundLazyRunner(AsyncLazyListenerRunner):
         )
 
 
-def web_client(settings: Settings) -> AsyncWebClient:
+def web_client(settings: AppSettings) -> AsyncWebClient:
     """The Web API client: `SLACK_API_URL` as base, 429s retried after `Retry-After`."""
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    token = settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else None
     retry = [
         *async_default_handlers(),
         AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
     ]
     return AsyncWebClient(
-        token=token, base_url=_with_slash(settings.slack_api_url), retry_handlers=retry
+        token=token, base_url=_with_slash(settings.slack.api_url), retry_handlers=retry
     )
 
 
 def build_bolt_app(services: Services, client: AsyncWebClient | None = None) -> AsyncApp:
     settings = services.settings
     client = client or web_client(settings)
-    secret = settings.slack_signing_secret
+    secret = settings.slack.signing_secret
     app = AsyncApp(
         client=client,
         signing_secret=secret.get_secret_value() if secret else "",

@@ -60,7 +60,7 @@ def status_text(status: Status, command: str) -> str:
 
 def register(app: AsyncApp, replies: Replies) -> None:
     services = replies.services
-    admins = services.settings.admin_ids
+    admins = services.settings.serve.admin_ids
 
     async def acknowledge(ack: AsyncAck, command: dict[str, Any]) -> None:
         parsed = parse(command.get("text", ""))

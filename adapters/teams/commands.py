@@ -43,7 +43,7 @@ class Commands:
 
     async def reindex(self, context: TurnContext, only: tuple[str, ...]) -> str:
         sender = context.activity.from_property
-        if not is_admin(self._services.settings.admin_ids, sender.aad_object_id, sender.id):
+        if not is_admin(self._services.settings.serve.admin_ids, sender.aad_object_id, sender.id):
             return texts.REINDEX_NOT_ADMIN
         reference = TurnContext.get_conversation_reference(context.activity)
         notify = self._conversations.notifier(reference)

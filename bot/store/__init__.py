@@ -53,12 +53,12 @@ class Store:
         embedded_with: str = "",
     ) -> None:
         self.pool = pool
-        self.vector_type = vector_type = vector_type or settings.vector_type
+        self.vector_type = vector_type = vector_type or settings.store.vector_type
         self.embedded_with = embedded_with  # the model the stored vectors were made with
         self.documents = DocumentStore(pool, vector_type)
         self.search = SearchStore(pool, vector_type)
         self.runs = RunStore(pool)
-        self.conversations = ConversationStore(pool, settings.memory_ttl_hours)
+        self.conversations = ConversationStore(pool, settings.retrieval.memory_ttl_hours)
         self.feedback = FeedbackStore(pool)
         self.sync = SyncStore(pool)
 
@@ -116,7 +116,7 @@ async def open_store(
 ) -> AsyncIterator[Store]:
     """Connect, migrate and yield a ready `Store`; the pool closes on exit."""
     if url is None:  # may start the embedded server: keep the event loop free meanwhile
-        url = await asyncio.to_thread(database_url, settings)
+        url = await asyncio.to_thread(database_url, settings.store)
     try:
         conn = await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.OperationalError as exc:
@@ -125,14 +125,16 @@ async def open_store(
             "or leave it empty to use the embedded database"
         ) from exc
     async with conn:
-        applied, vector_type, embedded_with = await migrate(conn, dim, model, settings.vector_type)
+        applied, vector_type, embedded_with = await migrate(
+            conn, dim, model, settings.store.vector_type
+        )
         if applied:
             log.info("applied %d schema migration(s)", applied)
     pool = AsyncConnectionPool(
         url,
         min_size=1,
-        max_size=settings.db_pool_size,
-        configure=_configure(settings.hnsw_ef_search),
+        max_size=settings.store.db_pool_size,
+        configure=_configure(settings.store.hnsw_ef_search),
         kwargs={"autocommit": True},
         open=False,
         reconnect_timeout=30,

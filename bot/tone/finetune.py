@@ -15,7 +15,7 @@ import openai
 from openai import AsyncOpenAI
 
 from bot.errors import ConfigError, DeskmateError
-from bot.settings import Settings
+from bot.settings import ModelSettings
 
 DEFAULT_BASE_MODEL = "gpt-4o-mini-2024-07-18"
 FILE_TIMEOUT = 300.0
@@ -62,7 +62,7 @@ class Job:
 class FineTuner:
     """The few fine-tuning calls Deskmate makes."""
 
-    def __init__(self, settings: Settings, client: AsyncOpenAI | None = None) -> None:
+    def __init__(self, settings: ModelSettings, client: AsyncOpenAI | None = None) -> None:
         if client is None and not settings.llm_configured:
             raise ConfigError(
                 "OPENAI_API_KEY is not set; set it (and OPENAI_BASE_URL for an "

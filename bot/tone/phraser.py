@@ -15,7 +15,7 @@ from typing import Literal, Protocol
 from bot.errors import ConfigError
 from bot.llm import ChatModel, OnText
 from bot.prompts import NO_ANSWER
-from bot.settings import Settings
+from bot.settings import ModelSettings
 from bot.tone.fact_guard import NUMERIC_KINDS, FactCheck, compare, invented
 from bot.tone.metrics import FALLBACKS, PHRASED
 from bot.tone.prompts import TONE_SYSTEM, rewrite_user_message
@@ -52,7 +52,7 @@ class Phraser:
         self.mode: Mode = mode
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Phraser | None:
+    def from_settings(cls, settings: ModelSettings) -> Phraser | None:
         """The configured tone model, or None when `DESKMATE_TONE_MODEL` is not set."""
         if not settings.tone_model:
             return None

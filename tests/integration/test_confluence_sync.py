@@ -14,8 +14,8 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.runtime import Runtime, open_runtime
+from adapters.settings import AppSettings
 from bot.models import EVERYONE, Asker, Question
-from bot.settings import Settings
 from indexer.wiki import sync as wiki_sync
 from tests.conftest import make_settings
 from tests.fakes.confluence_api import (
@@ -87,7 +87,7 @@ def wiki() -> Iterator[tuple[FakeConfluence, str]]:
 
 
 @pytest.fixture
-def wiki_settings(empty_db: str, tmp_path: Path, wiki: tuple[FakeConfluence, str]) -> Settings:
+def wiki_settings(empty_db: str, tmp_path: Path, wiki: tuple[FakeConfluence, str]) -> AppSettings:
     _, url = wiki
     sources = tmp_path / "sources.yaml"
     sources.write_text(
@@ -111,7 +111,7 @@ def wiki_settings(empty_db: str, tmp_path: Path, wiki: tuple[FakeConfluence, str
 
 
 @pytest.fixture
-async def rt(wiki_settings: Settings) -> AsyncIterator[Runtime]:
+async def rt(wiki_settings: AppSettings) -> AsyncIterator[Runtime]:
     async with open_runtime(wiki_settings) as runtime:
         yield runtime
 
@@ -289,17 +289,17 @@ async def test_an_interrupted_sync_resumes_where_it_stopped(
 
 
 def test_cli_status_shows_each_live_source_s_sync_figures(
-    wiki_settings: Settings, tmp_path: Path
+    wiki_settings: AppSettings, tmp_path: Path
 ) -> None:
     from typer.testing import CliRunner
 
     from adapters.cli import app
 
     env = {
-        "DATABASE_URL": wiki_settings.database_url,
+        "DATABASE_URL": wiki_settings.store.database_url,
         "DESKMATE_DATA_DIR": str(tmp_path / "data"),
-        "DESKMATE_SOURCES": str(wiki_settings.sources_file),
-        "DESKMATE_GROUPS": str(wiki_settings.groups_file),
+        "DESKMATE_SOURCES": str(wiki_settings.sources.sources_file),
+        "DESKMATE_GROUPS": str(wiki_settings.sources.groups_file),
         "CONFLUENCE_EMAIL": EMAIL,
         "CONFLUENCE_API_TOKEN": API_TOKEN,
     }
@@ -319,16 +319,16 @@ def test_cli_status_shows_each_live_source_s_sync_figures(
 
 
 def test_cli_index_without_credentials_says_what_to_set(
-    wiki_settings: Settings, tmp_path: Path
+    wiki_settings: AppSettings, tmp_path: Path
 ) -> None:
     from typer.testing import CliRunner
 
     from adapters.cli import app
 
     env = {
-        "DATABASE_URL": wiki_settings.database_url,
+        "DATABASE_URL": wiki_settings.store.database_url,
         "DESKMATE_DATA_DIR": str(tmp_path / "data"),
-        "DESKMATE_SOURCES": str(wiki_settings.sources_file),
+        "DESKMATE_SOURCES": str(wiki_settings.sources.sources_file),
     }
 
     result = CliRunner().invoke(app, ["index"], env=env)
@@ -367,7 +367,7 @@ async def test_a_data_center_site_syncs_over_rest_v1_with_a_personal_access_toke
 
 
 async def test_on_slack_a_page_restricted_to_a_person_reaches_only_their_dm(
-    wiki_settings: Settings, empty_db: str, tmp_path: Path
+    wiki_settings: AppSettings, empty_db: str, tmp_path: Path
 ) -> None:
     from tests.fakes.slack_api import BOT_USER, FakeSlackApi, app_mention, direct_message
     from tests.integration.test_slack import running, slack_settings
@@ -381,8 +381,8 @@ async def test_on_slack_a_page_restricted_to_a_person_reaches_only_their_dm(
             empty_db,
             tmp_path,
             api,
-            sources_file=wiki_settings.sources_file,
-            groups_file=wiki_settings.groups_file,
+            sources_file=wiki_settings.sources.sources_file,
+            groups_file=wiki_settings.sources.groups_file,
             confluence_email=EMAIL,
             confluence_api_token=API_TOKEN,
         )
@@ -398,10 +398,10 @@ async def test_on_slack_a_page_restricted_to_a_person_reaches_only_their_dm(
 
 
 async def test_wrong_credentials_stop_the_sync_with_what_to_check_and_keep_everything(
-    rt: Runtime, wiki_settings: Settings
+    rt: Runtime, wiki_settings: AppSettings
 ) -> None:
     await rt.reindex("test")
-    settings = wiki_settings.model_copy(update={"confluence_api_token": SecretStr("wrong-token")})
+    settings = wiki_settings.replace(confluence_api_token=SecretStr("wrong-token"))
     async with open_runtime(settings) as runtime:
         summary = await runtime.reindex("test")
 

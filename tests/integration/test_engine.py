@@ -130,7 +130,7 @@ async def test_a_model_sending_garbage_or_never_finishing_gets_an_extractive_ans
         ask("What is the ESPP discount?"), on_text if streaming else None
     )
 
-    budget = runtime.settings.llm_timeout * (runtime.settings.llm_retries + 1)
+    budget = runtime.settings.models.llm_timeout * (runtime.settings.models.llm_retries + 1)
     assert time.monotonic() - started < budget + 10  # the model's budget, then retrieval
     assert answer.answered
     assert "15%" in answer.text

@@ -67,7 +67,7 @@ async def test_no_secret_appears_in_logs_replies_metrics_or_status(
         log_level="DEBUG",
         log_format="json",
     )
-    configure_logging(settings)
+    configure_logging(settings.serve)
     fake.script("The ESPP discount is 15% [1].", Reply(status=500), Reply(status=500))
     api.script("chat.update", error("internal_error"), error("internal_error"))
     seen: list[str] = []

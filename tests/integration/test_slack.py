@@ -22,6 +22,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from adapters.chat.services import Services
 from adapters.runtime import Runtime, open_runtime
 from adapters.server import SERVICES, build_app
+from adapters.settings import AppSettings
 from adapters.slack.render import (
     ACTION_HANDOFF,
     ACTION_HELPFUL,
@@ -31,7 +32,6 @@ from adapters.slack.render import (
     COMMENT_BLOCK,
 )
 from bot import texts
-from bot.settings import Settings
 from indexer.records import Source
 from tests.conftest import llm_settings, make_settings
 from tests.fakes.openai_server import FakeOpenAI, Reply
@@ -118,7 +118,9 @@ class Deskmate:
         return self.api.calls_to("chat.postEphemeral", user=user)
 
 
-def slack_settings(database_url: str, tmp_path: Path, api: FakeSlackApi, **more: Any) -> Settings:
+def slack_settings(
+    database_url: str, tmp_path: Path, api: FakeSlackApi, **more: Any
+) -> AppSettings:
     values: dict[str, Any] = {
         "slack_bot_token": BOT_TOKEN,
         "slack_signing_secret": SIGNING_SECRET,
@@ -132,7 +134,7 @@ def slack_settings(database_url: str, tmp_path: Path, api: FakeSlackApi, **more:
 
 
 @asynccontextmanager
-async def running(settings: Settings, api: FakeSlackApi) -> AsyncIterator[Deskmate]:
+async def running(settings: AppSettings, api: FakeSlackApi) -> AsyncIterator[Deskmate]:
     async with open_runtime(settings) as runtime:
         app = build_app(runtime)
         async with TestClient(TestServer(app)) as http:

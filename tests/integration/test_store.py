@@ -7,7 +7,7 @@ import asyncio
 import numpy as np
 import psycopg
 
-from bot.settings import Settings
+from adapters.settings import AppSettings
 from bot.store import open_store
 from bot.store.documents import ChunkRow, DocumentRow
 from bot.store.migrations import SCHEMA_VERSION, migrate, schema_version
@@ -46,7 +46,7 @@ async def test_embeddings_are_kept_in_the_row_for_fast_exact_scans(empty_db: str
         assert await cur.fetchone() == ("m",)
 
 
-async def test_a_filtered_hnsw_search_still_returns_k_results(settings: Settings) -> None:
+async def test_a_filtered_hnsw_search_still_returns_k_results(settings: AppSettings) -> None:
     """Only 5% of chunks are visible to an ordinary user. With the store's connection settings
     the HNSW scan keeps going (pgvector 0.8 iterative scans) until it has k visible rows;
     without them it would stop after ef_search candidates and return only a few."""
@@ -79,7 +79,7 @@ async def test_a_filtered_hnsw_search_still_returns_k_results(settings: Settings
 
 
 async def test_words_in_most_chunks_of_a_large_knowledge_base_are_not_ranked_by(
-    settings: Settings,
+    settings: AppSettings,
 ) -> None:
     rng = np.random.default_rng(9)
     async with open_store(settings, dim=384, model="test") as store:

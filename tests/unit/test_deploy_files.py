@@ -14,15 +14,11 @@ from pydantic import SecretStr
 
 from adapters.runtime import open_runtime
 from adapters.server import build_app
-from bot.settings import Settings
+from adapters.settings import AppSettings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
-SETTING_NAMES = {
-    alias
-    for field in Settings.model_fields.values()
-    for alias in field.validation_alias.choices  # type: ignore[union-attr]
-}
-DEFAULT_PORT = Settings(_env_file=None).port  # type: ignore[call-arg]
+SETTING_NAMES = AppSettings.env_names()
+DEFAULT_PORT = AppSettings(_env_file=None).serve.port  # type: ignore[call-arg]
 
 
 def _k8s() -> list[dict[str, Any]]:
@@ -71,10 +67,10 @@ def test_k8s_config_and_secret_hold_only_real_settings() -> None:
 
 
 @pytest.fixture
-async def serve_routes(settings: Settings) -> set[str]:
+async def serve_routes(settings: AppSettings) -> set[str]:
     """The paths `deskmate serve` answers, with Slack and Teams both configured."""
     slack = {"slack_bot_token": SecretStr("xoxb-test"), "slack_signing_secret": SecretStr("s")}
-    async with open_runtime(settings.model_copy(update=slack)) as runtime:
+    async with open_runtime(settings.replace(**slack)) as runtime:
         app = build_app(runtime)
         return {route.resource.canonical for route in app.router.routes() if route.resource}
 

@@ -3,16 +3,17 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from adapters.settings import AppSettings
 from bot.settings import Settings
 
 
 def test_defaults_need_no_credentials() -> None:
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
 
-    assert settings.database_url == ""
-    assert settings.data_dir == Path(".deskmate")
-    assert settings.embeddings == "local"
-    assert not settings.llm_configured
+    assert settings.store.database_url == ""
+    assert settings.store.data_dir == Path(".deskmate")
+    assert settings.models.embeddings == "local"
+    assert not settings.models.llm_configured
 
 
 def test_settings_come_from_the_documented_environment_names(
@@ -24,9 +25,9 @@ def test_settings_come_from_the_documented_environment_names(
 
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
 
-    assert settings.embeddings == "openai:text-embedding-3-small"
-    assert settings.llm_configured
-    assert settings.admin_ids == {"U1", "U2"}
+    assert settings.models.embeddings == "openai:text-embedding-3-small"
+    assert settings.models.llm_configured
+    assert settings.serve.admin_ids == {"U1", "U2"}
     assert "sk-123" not in repr(settings)  # secrets are masked
 
 
@@ -43,10 +44,7 @@ def test_every_setting_is_documented_in_env_example() -> None:
     example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
     documented = {line.split("=", 1)[0] for line in example.splitlines() if "=" in line}
 
-    names = {
-        alias
-        for field in Settings.model_fields.values()
-        for alias in field.validation_alias.choices  # type: ignore[union-attr]
-    }
+    names = AppSettings.env_names()
 
+    assert len(names) > 50
     assert names <= documented, names - documented
