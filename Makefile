@@ -39,7 +39,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy bot indexer adapters
+	$(BIN)/mypy bot indexer adapters training evaluation
 
 test: $(STAMP) lint typecheck
 	$(BIN)/pytest

@@ -18,7 +18,7 @@ from common import ROOT, bench_settings, machine, retrieval_quality, scratch_dat
 
 from adapters.runtime import open_runtime
 from bot.embeddings import _load_local_model
-from bot.evaluation import load_cases
+from evaluation.answers import load_cases
 from indexer import pipeline
 from indexer.chunking import CHUNK_OVERLAP, chunk_document
 from indexer.pipeline import load_source

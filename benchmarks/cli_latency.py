@@ -24,7 +24,7 @@ from common import ROOT, bench_settings, describe_ms, machine, percentile, scrat
 from psycopg.conninfo import make_conninfo
 
 from adapters.runtime import open_runtime
-from bot.evaluation import load_cases
+from evaluation.answers import load_cases
 
 BACKENDS = {"local-torch": "torch fp32", "local": "ONNX int8"}
 

@@ -202,8 +202,8 @@ async def retrieval_quality(
 ) -> tuple[float, float]:
     """recall@k and MRR of the first expected source, retrieving as each case's asker."""
     from adapters.cli.evaluation import ranked_documents
-    from bot.evaluation import matches
     from bot.models import Asker
+    from evaluation.answers import matches
 
     recalls, rrs = [], []
     for case in cases:

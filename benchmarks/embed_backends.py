@@ -33,7 +33,7 @@ from common import scratch_database as scratch
 
 from adapters.runtime import open_runtime
 from bot.embeddings import Embedder, make_embedder
-from bot.evaluation import Case, load_cases
+from evaluation.answers import Case, load_cases
 from indexer.chunking import chunk_document
 from indexer.pipeline import load_source
 from indexer.records import LoadedDocument, Source

@@ -21,8 +21,8 @@ from common import (
 from synthetic import audiences, clustered_vectors, load
 
 from adapters.runtime import open_runtime
-from bot.evaluation import load_cases
 from bot.models import EVERYONE, Asker, Question
+from evaluation.answers import load_cases
 
 K = 5
 

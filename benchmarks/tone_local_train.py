@@ -29,10 +29,10 @@ from pathlib import Path
 import torch
 from common import ROOT, machine
 
-from bot.tone.dataset import build_dataset, write_dataset
-from bot.tone.local.manifest import Hyperparameters
-from bot.tone.local.trainer import LocalRun, LoraTrainer
 from tests.tiny_lm import build_tiny_chat_model, dataset_texts
+from training.tone.dataset import build_dataset, write_dataset
+from training.tone.local.manifest import Hyperparameters
+from training.tone.local.trainer import LocalRun, LoraTrainer
 
 SIZES = {"tiny": (64, 2), "small": (256, 4)}  # hidden size, layers
 

@@ -65,11 +65,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from synthetic import CHUNKS_PER_DOCUMENT, DIM, audiences, clustered_vectors, queries_near
 
 from adapters.settings import AppSettings
-from bot.evaluation import load_cases, matches
 from bot.models import Chunk
 from bot.store import Store, open_store
 from bot.store.documents import ChunkRow, DocumentRow
 from bot.store.search import SearchMode
+from evaluation.answers import load_cases, matches
 from indexer.chunking import chunk_document
 from indexer.pipeline import load_source
 from indexer.records import ChunkDraft, LoadedDocument, Source

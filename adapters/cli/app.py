@@ -32,8 +32,8 @@ from adapters.runtime import Runtime, open_runtime
 from adapters.settings import AppSettings
 from bot import texts
 from bot.errors import DeskmateError, ReindexRunning, UnusableQuestion
-from bot.evaluation import Summary
 from bot.models import EVERYONE, Answer, Asker, Question
+from evaluation.answers import Summary
 from indexer.limits import Limits
 from indexer.records import Source
 from indexer.sources import ad_hoc_source
@@ -276,7 +276,7 @@ def evaluate_questions(
     """Score answer quality on a question file; exits 1 when a threshold is missed."""
     from adapters.cli.evaluation import evaluate
     from adapters.cli.evaluation_report import render
-    from bot.evaluation import load_cases
+    from evaluation.answers import load_cases
 
     settings = _settings()
     try:

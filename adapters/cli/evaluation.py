@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from adapters.runtime import Runtime
 from bot.errors import ConfigError
-from bot.evaluation import Case, Summary, score
 from bot.models import EVERYONE, Asker, Chunk, Question
+from evaluation.answers import Case, Summary, score
 
 
 def describe(chunk: Chunk) -> str:

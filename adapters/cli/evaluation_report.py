@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.evaluation import Outcome, Summary
+from evaluation.answers import Outcome, Summary
 
 BINS = 12
 

@@ -13,11 +13,11 @@ from rich.table import Table
 from adapters.chat.commands import COUNT_KEYS
 from adapters.chat.views import SourceLine, view_of
 from bot import texts
-from bot.evaluation import Summary
 from bot.models import Answer
 from bot.store import SourceStats
 from bot.store.runs import IndexRun
 from bot.store.sync import SyncState
+from evaluation.answers import Summary
 from indexer.pipeline import RunSummary
 
 

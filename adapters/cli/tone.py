@@ -24,13 +24,13 @@ from adapters.settings import AppSettings
 from bot.errors import DeskmateError
 from bot.llm import ChatModel
 from bot.store.feedback import Feedback
-from bot.tone.dataset import Dataset, build_dataset, export_liked, read_edits, write_dataset
-from bot.tone.evaluation import EvalReport, prepare, score
-from bot.tone.finetune import DEFAULT_BASE_MODEL, FineTuner, Job
-from bot.tone.local.manifest import Hyperparameters
 from bot.tone.phraser import Phraser
 from bot.tone.style import HouseStyle
-from bot.tone.validation import (
+from training.tone.dataset import Dataset, build_dataset, export_liked, read_edits, write_dataset
+from training.tone.evaluation import EvalReport, prepare, score
+from training.tone.finetune import DEFAULT_BASE_MODEL, FineTuner, Job
+from training.tone.local.manifest import Hyperparameters
+from training.tone.validation import (
     DEFAULT_MAX_TOKENS,
     ESTIMATE_NOTE,
     MIN_EXAMPLES,

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bot.tone.evaluation import EvalCase, EvalReport
+from training.tone.evaluation import EvalCase, EvalReport
 
 
 def eval_json(report: EvalReport, model: str) -> dict[str, Any]:

@@ -22,8 +22,8 @@ from rich.progress import (
 )
 
 from bot.errors import DeskmateError
-from bot.tone.local.manifest import Hyperparameters, RunRecord, read_record
-from bot.tone.local.serving import SERVING
+from training.tone.local.manifest import Hyperparameters, RunRecord, read_record
+from training.tone.local.serving import SERVING
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -84,7 +84,7 @@ def train_local(
     as_json: bool,
 ) -> None:
     try:
-        from bot.tone.local.trainer import Interrupted, LocalRun, LoraTrainer
+        from training.tone.local.trainer import Interrupted, LocalRun, LoraTrainer
     except ImportError as exc:
         _fail(f"{EXTRA_MISSING} ({exc.name} is missing)")
     run = LocalRun(base_model, data, output, hyperparameters, checkpoint_every, device, restart)

@@ -15,15 +15,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
-from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
-from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import (
-    Activity,
-    ActivityTypes,
-    AdaptiveCardInvokeResponse,
-    ConversationReference,
-)
-
 from adapters.chat.commands import parse
 from adapters.chat.references import new_reference
 from adapters.chat.services import Services
@@ -31,6 +22,16 @@ from adapters.teams import cards, questions
 from adapters.teams.commands import Commands
 from adapters.teams.members import Members
 from adapters.teams.proactive import Conversations
+from adapters.teams.sdk import (
+    Activity,
+    ActivityTypes,
+    AdaptiveCardInvokeResponse,
+    ConversationReference,
+    InvokeResponse,
+    MessageFactory,
+    TeamsActivityHandler,
+    TurnContext,
+)
 from bot import texts
 from bot.models import Question
 from bot.store.feedback import StoredAnswer

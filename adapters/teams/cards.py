@@ -15,13 +15,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
-from botbuilder.core import CardFactory, MessageFactory
-from botbuilder.schema import Activity
-
 from adapters.chat import views
 from adapters.chat.answer_service import Reply
 from adapters.chat.feedback import Rating
 from adapters.chat.views import AnswerView, SourceLine
+from adapters.teams.sdk import Activity, CardFactory, MessageFactory
 from bot import texts
 from bot.mentions import without_mass_mentions
 from bot.models import NOTES, Answer, NoteKind

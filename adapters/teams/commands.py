@@ -7,12 +7,11 @@ asked in.
 
 from __future__ import annotations
 
-from botbuilder.core import TurnContext
-
 from adapters.chat.commands import Command, Knowledge, Status, is_admin
 from adapters.chat.services import Services
 from adapters.teams import questions
 from adapters.teams.proactive import Conversations
+from adapters.teams.sdk import TurnContext
 from bot import texts
 from bot.models import EVERYONE
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from botbuilder.core import TurnContext
-from botbuilder.core.teams import TeamsInfo, teams_get_team_info
-from botbuilder.schema import Activity
-from botbuilder.schema.teams import TeamsChannelAccount
-
+from adapters.teams.sdk import (
+    Activity,
+    TeamsChannelAccount,
+    TeamsInfo,
+    TurnContext,
+    teams_get_team_info,
+)
 from bot.audience import Audience
 from bot.models import Asker
 

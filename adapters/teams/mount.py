@@ -14,19 +14,20 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 from azure.core.exceptions import DeserializationError
-from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
-)
-from botbuilder.schema import Activity, ActivityTypes
-from botframework.connector.auth import AuthenticateRequestResult
 
 from adapters.chat.references import new_reference
 from adapters.chat.services import Services
 from adapters.settings import AppSettings
 from adapters.teams.bot import DeskmateBot
 from adapters.teams.proactive import Conversations
+from adapters.teams.sdk import (
+    Activity,
+    ActivityTypes,
+    AuthenticateRequestResult,
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+    TurnContext,
+)
 from bot import texts
 from bot.errors import ConfigError
 

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from botbuilder.core import TurnContext
-from botbuilder.core.conversation_reference_extension import get_continuation_activity
-from botbuilder.core.teams.teams_activity_extensions import teams_get_channel_data
-from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import ConversationParameters, ConversationReference
-
 from adapters.chat.reindex_requests import Notify
+from adapters.teams.sdk import (
+    CloudAdapter,
+    ConversationParameters,
+    ConversationReference,
+    TurnContext,
+    get_continuation_activity,
+    teams_get_channel_data,
+)
 
 Logic = Callable[[TurnContext], Awaitable[None]]
 

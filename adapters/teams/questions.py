@@ -13,8 +13,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from botbuilder.schema import Activity, ChannelAccount
-
+from adapters.teams.sdk import Activity, ChannelAccount
 from bot.audience import Audience
 from bot.models import Asker, Question
 

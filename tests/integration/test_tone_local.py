@@ -20,13 +20,13 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 from typer.testing import CliRunner, Result
 
 from adapters.cli import app
-from bot.tone.dataset import build_dataset, write_dataset
-from bot.tone.local.chat_data import IGNORE, Tokenized, batches, tokenize, tokenize_all
-from bot.tone.local.manifest import Hyperparameters, LocalTrainingError, read_record
-from bot.tone.local.trainer import Interrupted, LocalRun, LoraTrainer, read_examples
-from bot.tone.validation import Problem
 from tests.conftest import EXAMPLES
 from tests.tiny_lm import build_tiny_chat_model, dataset_texts
+from training.tone.dataset import build_dataset, write_dataset
+from training.tone.local.chat_data import IGNORE, Tokenized, batches, tokenize, tokenize_all
+from training.tone.local.manifest import Hyperparameters, LocalTrainingError, read_record
+from training.tone.local.trainer import Interrupted, LocalRun, LoraTrainer, read_examples
+from training.tone.validation import Problem
 
 runner = CliRunner()
 FAST = Hyperparameters(epochs=2, lora_rank=8, learning_rate=2e-2, batch_size=4, max_length=1024)

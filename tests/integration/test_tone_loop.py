@@ -18,11 +18,11 @@ from adapters.runtime import open_runtime
 from bot.models import EVERYONE, Asker, Question
 from bot.prompts import ANSWER_SYSTEM
 from bot.store.feedback import StoredAnswer
-from bot.tone.dataset import build_dataset, write_dataset
 from bot.tone.prompts import TONE_SYSTEM
 from tests.conftest import EXAMPLES, llm_settings, make_settings
 from tests.fakes.openai_finetune import FakeFineTuning
 from tests.fakes.openai_server import FakeOpenAI, serve
+from training.tone.dataset import build_dataset, write_dataset
 
 runner = CliRunner()
 EVERYONE_ONLY = frozenset({EVERYONE})

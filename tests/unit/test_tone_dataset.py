@@ -7,11 +7,11 @@ from pathlib import Path
 
 from bot.prompts import ANSWER_SYSTEM
 from bot.store.feedback import Feedback
-from bot.tone.dataset import Edit, build_dataset, read_curated, split, write_dataset
 from bot.tone.prompts import TONE_SYSTEM, from_rewrite_user_message
-from bot.tone.scrub import scrub
-from bot.tone.validation import check_file, epochs_for, example_tokens, token_report
 from tests.conftest import EXAMPLES
+from training.tone.dataset import Edit, build_dataset, read_curated, split, write_dataset
+from training.tone.scrub import scrub
+from training.tone.validation import check_file, epochs_for, example_tokens, token_report
 
 SHIPPED = EXAMPLES / "tone" / "examples.jsonl"
 

@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.tone.local.manifest import Hyperparameters, RunRecord, write_record
+from training.tone.local.manifest import Hyperparameters, RunRecord, write_record
 
-HEAVY = ("torch", "transformers", "peft", "bot.tone.local.trainer")
+HEAVY = ("torch", "transformers", "peft", "training.tone.local.trainer")
 
 
 def _imported_after(code: str) -> list[str]:

@@ -16,7 +16,7 @@ from bot.prompts import ANSWER_SYSTEM, NO_ANSWER
 from bot.tone.phraser import Phraser, TextModel
 from bot.tone.prompts import DIRECT_SYSTEM, TONE_SYSTEM, from_rewrite_user_message
 from bot.tone.style import HouseStyle
-from bot.tone.validation import Messages
+from training.tone.validation import Messages
 
 
 @dataclass(frozen=True)

@@ -31,10 +31,10 @@ from peft import (
 from torch.nn import functional
 from transformers import get_linear_schedule_with_warmup
 
-from bot.tone.local.base_model import Device, load_base_model
-from bot.tone.local.chat_data import IGNORE, Batch, Messages, batches, tokenize_all
-from bot.tone.local.checkpoints import latest_checkpoint, remove_checkpoints, save_checkpoint
-from bot.tone.local.manifest import (
+from training.tone.local.base_model import Device, load_base_model
+from training.tone.local.chat_data import IGNORE, Batch, Messages, batches, tokenize_all
+from training.tone.local.checkpoints import latest_checkpoint, remove_checkpoints, save_checkpoint
+from training.tone.local.manifest import (
     MANIFEST,
     Hyperparameters,
     LocalTrainingError,
@@ -44,8 +44,8 @@ from bot.tone.local.manifest import (
     read_record,
     write_record,
 )
-from bot.tone.local.serving import write_serving
-from bot.tone.validation import check_file
+from training.tone.local.serving import write_serving
+from training.tone.validation import check_file
 
 HELD_OUT_FRACTION = 0.2
 WARMUP_FRACTION = 0.05

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from bot.tone.local.manifest import RunRecord
+from training.tone.local.manifest import RunRecord
 
 SERVING = "SERVING.md"
 ADAPTER_NAME = "voice"

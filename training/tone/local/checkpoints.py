@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from bot.tone.local.manifest import LocalTrainingError
+from training.tone.local.manifest import LocalTrainingError
 
 FOLDER = "checkpoints"
 STATE = "state.pt"

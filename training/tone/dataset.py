@@ -23,8 +23,8 @@ from bot.prompts import answer_user_message
 from bot.store.feedback import Feedback
 from bot.tone.fact_guard import NUMERIC_KINDS, compare, invented
 from bot.tone.prompts import DIRECT_SYSTEM, TONE_SYSTEM, rewrite_user_message
-from bot.tone.scrub import scrub
-from bot.tone.validation import (
+from training.tone.scrub import scrub
+from training.tone.validation import (
     DEFAULT_MAX_TOKENS,
     MIN_EXAMPLES,
     RECOMMENDED_EXAMPLES,

@@ -17,8 +17,8 @@ from typing import Any
 import torch
 from transformers import PreTrainedTokenizerBase
 
-from bot.tone.local.manifest import LocalTrainingError
-from bot.tone.validation import Problem
+from training.tone.local.manifest import LocalTrainingError
+from training.tone.validation import Problem
 
 IGNORE = -100  # the label torch's cross entropy skips
 Messages = Sequence[Mapping[str, Any]]

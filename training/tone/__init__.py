@@ -1,0 +1,1 @@
+"""The tone model, trained: datasets, OpenAI fine-tuning, local LoRA training, evaluation."""
