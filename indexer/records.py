@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -149,6 +150,15 @@ class Job(Protocol):
         ...
 
     def run(self) -> JobResult: ...
+
+
+def run_all(job: Job) -> Iterator[LoadedDocument | FileError]:
+    """Every item of `job` and of the jobs it finds, run here and now, with no limits: for a
+    loader read directly. The indexer runs jobs through `indexer.jobs`, limits and all."""
+    result = job.run()
+    yield from result.items
+    for more in result.more:
+        yield from run_all(more)
 
 
 def relative_id(root: Path, path: Path) -> str:

@@ -17,7 +17,7 @@ from indexer.discover import is_inside
 from indexer.loaders import docx, pdf, slides, spreadsheet
 from indexer.loaders.confluence_page import ConfluencePage, read_page, read_space_home
 from indexer.loaders.parsed import Parsed, join_url, modified_at, require_content
-from indexer.records import FileError, Job, JobResult, LoadedDocument, Source, relative_id
+from indexer.records import FileError, Job, JobResult, LoadedDocument, Source, relative_id, run_all
 
 INDEX = "index.html"
 _PAGE_FILE = re.compile(r"^(?:.+_)?(\d+)\.html$")
@@ -50,7 +50,7 @@ def load_confluence_export(source: Source, root: Path) -> Iterator[LoadedDocumen
     Pages with no text of their own (parents listing only their children) are skipped.
     """
     for job in confluence_jobs(source, root):
-        yield from _run_all(job)
+        yield from run_all(job)
 
 
 def confluence_jobs(source: Source, root: Path) -> Iterator[Job]:
@@ -60,13 +60,6 @@ def confluence_jobs(source: Source, root: Path) -> Iterator[Job]:
         if path.name == INDEX or not path.is_file() or not is_inside(root, path):
             continue
         yield PageJob(source, root, path)
-
-
-def _run_all(job: Job) -> Iterator[LoadedDocument | FileError]:
-    result = job.run()
-    yield from result.items
-    for more in result.more:
-        yield from _run_all(more)
 
 
 @dataclass(frozen=True)

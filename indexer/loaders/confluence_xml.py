@@ -30,7 +30,7 @@ from bot.errors import LoadError
 from indexer.loaders import docx, pdf, slides, spreadsheet
 from indexer.loaders.parsed import Parsed, join_url, require_content
 from indexer.loaders.storage_format import storage_sections
-from indexer.records import FileError, Job, JobResult, LoadedDocument, Source
+from indexer.records import FileError, JobResult, LoadedDocument, Source, run_all
 
 ENTITIES = "entities.xml"
 _USER_KEY = re.compile(r'ri:(?:userkey|account-id)="([^"]+)"')
@@ -87,7 +87,7 @@ def load_xml_export(source: Source, root: Path) -> Iterator[LoadedDocument | Fil
         if isinstance(job, FileError):
             yield job
         else:
-            yield from _run_all(job)
+            yield from run_all(job)
 
 
 def xml_jobs(source: Source, root: Path) -> Iterator[XmlPageJob | FileError]:
@@ -104,13 +104,6 @@ def xml_jobs(source: Source, root: Path) -> Iterator[XmlPageJob | FileError]:
                 )
         except etree.XMLSyntaxError as exc:
             yield FileError(ENTITIES, f"not a readable Confluence XML export ({exc.msg})")
-
-
-def _run_all(job: Job) -> Iterator[LoadedDocument | FileError]:
-    result = job.run()
-    yield from result.items
-    for more in result.more:
-        yield from _run_all(more)
 
 
 @dataclass(frozen=True)
