@@ -73,7 +73,8 @@ class Runtime:
             await reembed(self.store, self.embedder)
         limits = Limits.from_settings(self.settings.indexing)
         credentials = wiki_credentials(self.settings)
-        indexer = Indexer(self.store, self.embedder, progress, limits, credentials)
+        extract_dir = self.settings.store.data_dir / "extracted"
+        indexer = Indexer(self.store, self.embedder, progress, limits, credentials, extract_dir)
         return await indexer.run(sources, trigger)
 
     def require_current_embeddings(self) -> None:

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -23,7 +25,7 @@ import psycopg
 from psycopg_pool import PoolTimeout
 
 from bot.embeddings import Embedder
-from bot.errors import DeskmateError
+from bot.errors import ConfigError, DeskmateError
 from bot.store import Store, unavailable_as_error
 from bot.store.documents import ChunkRow, DocumentRow
 from indexer.chunking import chunk_document
@@ -32,6 +34,7 @@ from indexer.jobs import run_in_process, source_jobs
 from indexer.limits import Limits
 from indexer.loaders.confluence_xml import is_xml_export
 from indexer.records import ChunkedDocument, FileError, Job, LoadedDocument, Source
+from indexer.sources import extracted, is_zip
 from indexer.wiki import Credentials, sync_wiki
 from indexer.workers import ParsePool
 
@@ -112,12 +115,15 @@ class Indexer:
         progress: Progress | None = None,
         limits: Limits | None = None,
         credentials: Credentials | None = None,
+        extract_dir: Path | None = None,
     ):
         self._store = store
         self._embedder = CachedEmbedder(embedder, store.documents)
         self._progress = progress or NoProgress()
         self._limits = limits or Limits()
         self._credentials = credentials or Credentials()
+        # where a source given as a `.zip` is extracted, one folder per source
+        self._extract_dir = extract_dir or Path(tempfile.gettempdir()) / "deskmate-extracted"
 
     async def run(self, sources: Sequence[Source], trigger: str) -> RunSummary:
         """Index `sources` under the re-index lock, recording the run; raises `ReindexRunning`,
@@ -151,6 +157,13 @@ class Indexer:
         if source.live:
             await sync_wiki(self._store, source, self._credentials, self._write, summary)
             return
+        if is_zip(source.path) and not is_xml_export(source.path):
+            try:
+                source = extracted(source, self._extract_dir, self._limits)
+            except ConfigError as exc:  # a zip bomb, a corrupt archive: the indexed version stays
+                summary.errors.append(FileError(str(source.path), f"{exc}; indexed version kept"))
+                summary.failed += 1
+                return
         if not (source.path.is_dir() or is_xml_export(source.path)):
             summary.errors.append(
                 FileError(str(source.path), f"source {source.name}: folder not found; kept")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from bot.errors import ConfigError
 from bot.models import EVERYONE
 from indexer.archives import extract_zip
 from indexer.limits import Limits
-from indexer.records import LIVE_KINDS, FileError, Source
+from indexer.records import LIVE_KINDS, Source
 
 KINDS = ("confluence", "confluence-xml", "files", "auto", *sorted(LIVE_KINDS))
 
@@ -108,10 +109,20 @@ def ad_hoc_source(path: Path, extract_dir: Path, limits: Limits | None = None) -
     if not path.exists():
         raise ConfigError(f"path not found: {path}")
     name = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "files"
-    root = path.resolve()
-    rejected: tuple[FileError, ...] = ()
-    if path.suffix.lower() == ".zip":
-        root, rejected = extract_zip(path, extract_dir / name, limits or Limits())
-    elif not path.is_dir():
+    source = Source(name=name, kind="auto", path=path.resolve())
+    if is_zip(path):
+        return extracted(source, extract_dir, limits or Limits())
+    if not path.is_dir():
         raise ConfigError(f"{path} is neither a folder nor a .zip file")
-    return Source(name=name, kind="auto", path=root, rejected=rejected)
+    return source
+
+
+def is_zip(path: Path) -> bool:
+    return path.suffix.lower() == ".zip" and path.is_file()
+
+
+def extracted(source: Source, extract_dir: Path, limits: Limits) -> Source:
+    """`source` read from its zip, checked and extracted under `extract_dir/<name>`; raises
+    ConfigError, having written nothing, for a zip over a limit or unreadable."""
+    root, rejected = extract_zip(source.path, extract_dir / source.name, limits)
+    return replace(source, path=root, rejected=rejected)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from bot.embeddings import HashingEmbedder
 from bot.models import EVERYONE
 from indexer.pipeline import Indexer
 from indexer.records import Source
+from indexer.sources import load_sources
 from tests.conftest import EXAMPLES, FIXTURES, make_settings
 from tests.fixtures.hostile import copy_protected_pdf, deep_html, unsafe_zip, zip_bomb
 
@@ -114,6 +116,29 @@ def test_unsafe_zip_entries_are_refused_and_reported_and_the_rest_indexed(
         "link-to-passwd.md",
     }
     assert not (tmp_path / "data" / "escaped.md").exists()
+
+
+async def test_a_zip_in_sources_yaml_is_extracted_and_a_bad_one_keeps_the_indexed_version(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    archive = tmp_path / "hr-export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("handbook/pto.md", PTO)
+    (tmp_path / "sources.yaml").write_text("sources:\n  - name: hr\n    path: hr-export.zip\n")
+    [source] = load_sources(tmp_path / "sources.yaml")
+
+    first = await runtime.index([source], "test")
+    zip_bomb(archive, gib=1)  # the next export is a zip bomb
+    second = await runtime.index([source], "test")
+    retrieved = await runtime.engine.retriever.retrieve("vacation days", {EVERYONE})
+
+    assert (first.added, first.failed) == (1, 0)
+    [error] = second.errors
+    assert error.path == str(archive)
+    assert "DESKMATE_ZIP_MAX_RATIO" in error.reason
+    assert error.reason.endswith("indexed version kept")
+    assert (second.deleted, second.failed) == (0, 1)
+    assert "20 vacation days" in retrieved.chunks[0].text
 
 
 async def test_a_file_over_the_size_limit_is_not_read_and_its_previous_version_stays(
