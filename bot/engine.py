@@ -15,6 +15,7 @@ from dataclasses import replace
 from bot import texts
 from bot.citations import apply_markers, citations_for, renumber
 from bot.embeddings import Embedder
+from bot.errors import StoreUnavailable
 from bot.extractive import best_quotes
 from bot.llm import MODEL_ERRORS, ChatModel, OnText
 from bot.models import Answer, Chunk, Question, Timings
@@ -99,7 +100,15 @@ class Engine:
                 total_ms=(time.perf_counter() - started) * 1000,
             ),
         )
-        await self._remember(question, answer)
+        try:
+            async with unavailable_as_error():
+                await self._remember(question, answer)
+        except StoreUnavailable:
+            # The answer is written: the database went away while the model wrote it. It is
+            # sent, only not remembered (no follow-up context; feedback keeps its own copy).
+            log.warning(
+                "the knowledge base went away; answer %s sent unremembered", answer.answer_id
+            )
         return answer
 
     async def _retrieve(self, query: str, audience: frozenset[str]) -> Retrieved:

@@ -25,8 +25,10 @@ from adapters.server import SERVICES, build_app
 from bot import texts
 from bot.database import start_embedded, stop_embedded
 from bot.models import EVERYONE, Asker, Question
+from indexer.records import Source
 from indexer.scheduler import start_scheduler
-from tests.conftest import EXAMPLES, make_settings
+from tests.conftest import EXAMPLES, llm_settings, make_settings
+from tests.fakes.openai_server import FakeOpenAI, Reply
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -122,6 +124,36 @@ async def test_a_database_outage_turns_readiness_red_and_recovers_without_restar
             await _eventually(ready)
             recovered = await services.answers.ask(question, "test")
             assert not recovered.failed
+
+
+async def test_an_answer_written_while_the_database_goes_away_is_still_delivered(
+    own_server: tuple[Path, str], tmp_path: Path, fake_openai: tuple[FakeOpenAI, str]
+) -> None:
+    pgdata, url = own_server
+    fake, base_url = fake_openai
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb" / "pto.md").write_text(
+        "# Paid time off\n\nEvery employee gets 20 vacation days per year.\n"
+    )
+    settings = llm_settings(url, tmp_path, base_url, llm_timeout=10.0)
+    async with open_runtime(settings) as runtime:
+        await runtime.index([Source("kb", "files", tmp_path / "kb")], "test")
+        services = build_app(runtime)[SERVICES]
+        fake.script(Reply("You get 20 vacation days a year [1].", delay=2.0))
+        question = Question("How many vacation days do I get?", Asker("U1"), frozenset({EVERYONE}))
+
+        asking = asyncio.create_task(services.answers.ask(question, "test"))
+
+        async def model_asked() -> bool:
+            return bool(fake.chat_requests())
+
+        await _eventually(model_asked, timeout=5)
+        _pg_ctl(pgdata, "-m", "immediate", "stop")  # while the model is writing
+        reply = await asking
+        _pg_ctl(pgdata, "-o", f"-h '' -k {pgdata}", "-l", str(pgdata / "log"), "start")
+
+    assert not reply.failed
+    assert reply.text.startswith("You get 20 vacation days a year")
 
 
 def _pages(folder: Path, count: int) -> Path:
