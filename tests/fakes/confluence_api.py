@@ -36,6 +36,7 @@ class FakePage:
     read_groups: list[str] = field(default_factory=list)
     read_users: list[str] = field(default_factory=list)  # account ids
     attachments: dict[str, bytes] = field(default_factory=dict)  # name -> data
+    labels: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -309,7 +310,9 @@ def _cursor_page(request: web.Request, items: list[Any]) -> web.Response:
 
 def _search(fake: FakeConfluence, request: web.Request) -> web.Response:
     cql = request.query.get("cql", "")
-    keys = re.findall(r'"([^"]+)"', (re.search(r"space in \(([^)]*)\)", cql) or ["", ""])[1])
+    spaces = re.search(r"space in \(([^)]*)\)", cql)
+    keys = re.findall(r'"([^"]+)"', spaces.group(1)) if spaces else None
+    label = re.search(r'label = "([^"]+)"', cql)  # the one CQL clause of a `cql:` scope we serve
     since_match = re.search(r'lastmodified >= "([^"]+)"', cql)
     since = (
         datetime.strptime(since_match.group(1), "%Y/%m/%d %H:%M").replace(tzinfo=UTC)
@@ -319,7 +322,9 @@ def _search(fake: FakeConfluence, request: web.Request) -> web.Response:
     found = [
         p
         for p in sorted(fake.pages.values(), key=lambda p: int(p.id))
-        if p.space in keys and (since is None or p.modified >= since)
+        if (keys is None or p.space in keys)
+        and (label is None or label.group(1) in p.labels)
+        and (since is None or p.modified >= since)
     ]
     start = int(request.query.get("start", "0"))
     window = found[start : start + _LIMIT]

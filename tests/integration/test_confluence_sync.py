@@ -205,6 +205,39 @@ async def test_only_changed_pages_are_fetched_again(
     assert any('lastmodified >= "' in q for p, q in fake.requests if p.endswith("search"))
 
 
+async def test_a_cql_scope_syncs_the_pages_it_names_and_drops_a_page_that_leaves_it(
+    empty_db: str, tmp_path: Path, wiki: tuple[FakeConfluence, str]
+) -> None:
+    fake, url = wiki
+    fake.pages["2"].labels = ["handbook"]
+    fake.pages["1"].labels = ["handbook"]
+    sources = tmp_path / "labelled.yaml"
+    sources.write_text(
+        "sources:\n  - name: wiki\n    kind: confluence-cloud\n"
+        f"    base_url: {url}\n    cql: 'label = \"handbook\"'\n"
+        "    everyone_groups: [confluence-users]\n"
+    )
+    settings = make_settings(
+        empty_db,
+        tmp_path,
+        sources_file=sources,
+        confluence_email=EMAIL,
+        confluence_api_token=API_TOKEN,
+    )
+    async with open_runtime(settings) as runtime:
+        first = await runtime.reindex("test")
+        fake.pages["2"].labels = []  # the Benefits page leaves the scope
+        second = await runtime.reindex("test")
+        titles = await _titles(runtime, "dental cover", frozenset({EVERYONE}))
+
+    assert first.added == 3  # HR Home, Benefits and its attachment; not the other pages
+    assert second.deleted == 2
+    assert "Benefits" not in titles
+    searches = [q for p, q in fake.requests if p.endswith("search")]
+    assert searches
+    assert all('(label = "handbook") and type = page' in q for q in searches)
+
+
 async def test_a_deleted_page_is_gone_after_the_next_sync(
     rt: Runtime, wiki: tuple[FakeConfluence, str]
 ) -> None:
