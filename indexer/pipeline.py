@@ -107,6 +107,11 @@ def load_source(
             yield from run_in_process(job, limits or Limits())
 
 
+def readers_of(document: LoadedDocument, source: Source) -> tuple[str, ...]:
+    """The document's own readers (a restricted Confluence page), else its source's."""
+    return source.audience if document.audience is None else document.audience
+
+
 class Indexer:
     def __init__(
         self,
@@ -171,7 +176,10 @@ class Indexer:
             summary.failed += 1
             return
         stored = await self._store.documents.hashes(source.name)
-        await self._store.documents.set_audience(source.name, source.audience)
+        own_audiences = is_xml_export(source.path)  # restricted pages carry their own readers
+        if not own_audiences:
+            await self._store.documents.set_audience(source.name, source.audience)
+        audiences: dict[str, tuple[str, ...]] = {}
         seen: set[str] = set()
         kept: list[str] = []
         for error in source.rejected:
@@ -179,13 +187,15 @@ class Indexer:
         queue: asyncio.Queue[LoadedDocument | FileError | None] = asyncio.Queue(QUEUE_DOCUMENTS)
         parsing = asyncio.create_task(self._parse(source, pool, queue, kept))
         try:
-            await self._consume(queue, source, stored, seen, summary)
+            await self._consume(queue, source, stored, seen, audiences, summary)
         finally:
             if not parsing.done():
                 parsing.cancel()
             await asyncio.gather(parsing, return_exceptions=True)
         parsing.result()  # a failure of the parsing side itself ends the run
         seen.update(path for path in stored if path.startswith(tuple(kept)))
+        # unchanged documents whose readers changed (a page restriction added or lifted)
+        await self._store.documents.set_audiences(source.name, audiences)
         await self._delete_vanished(source, stored, seen, summary)
 
     async def _parse(
@@ -228,9 +238,11 @@ class Indexer:
         source: Source,
         stored: dict[str, str],
         seen: set[str],
+        audiences: dict[str, tuple[str, ...]],
         summary: RunSummary,
     ) -> None:
-        """Chunk, embed and store documents as they arrive, a batch of chunks at a time."""
+        """Chunk, embed and store documents as they arrive, a batch of chunks at a time;
+        `audiences` gets each document's readers."""
         batch: list[ChunkedDocument] = []
         while (item := await queue.get()) is not None:
             self._progress.advance(item.path)
@@ -238,6 +250,7 @@ class Indexer:
             if isinstance(item, FileError):
                 self._record_error(item, summary)
                 continue
+            audiences[item.path] = readers_of(item, source)
             if stored.get(item.path) == item.content_hash:
                 summary.unchanged += 1
                 continue
@@ -259,7 +272,7 @@ class Indexer:
             reason = f"could not split into chunks ({type(exc).__name__})"
             self._record_error(FileError(document.path, reason), summary)
             return None
-        return ChunkedDocument(document, chunks, source.audience)
+        return ChunkedDocument(document, chunks, readers_of(document, source))
 
     @staticmethod
     def _record_error(error: FileError, summary: RunSummary) -> None:

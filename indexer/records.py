@@ -69,6 +69,8 @@ class LoadedDocument:
     updated_at: datetime | None = None
     parent_path: str | None = None  # e.g. the Confluence page an attachment belongs to
     breadcrumbs: tuple[str, ...] = ()
+    # its own readers (a restricted page of a Confluence XML export); None: the source's
+    audience: tuple[str, ...] | None = None
 
     @property
     def content_hash(self) -> str:

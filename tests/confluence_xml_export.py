@@ -8,6 +8,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 _PAGES = "com.atlassian.confluence.pages"
+_SECURITY = "com.atlassian.confluence.security"
 
 
 @dataclass
@@ -25,11 +26,45 @@ class XmlExport:
             f'<property name="key">{key}</property></object>'
         )
 
-    def user(self, key: str, name: str) -> None:
+    def user(self, key: str, name: str, email: str | None = None) -> None:
+        mail = f'<property name="email">{escape(email)}</property>' if email else ""
         self.objects.append(
             f'<object class="ConfluenceUserImpl" package="com.atlassian.confluence.user">'
-            f'<id name="key">{key}</id><property name="name">{escape(name)}</property></object>'
+            f'<id name="key">{key}</id><property name="name">{escape(name)}</property>'
+            f"{mail}</object>"
         )
+
+    def restrict(
+        self,
+        page_id: str,
+        *,
+        kind: str = "View",
+        groups: tuple[str, ...] = (),
+        users: tuple[str, ...] = (),
+    ) -> None:
+        """A page restriction: a `ContentPermissionSet` of `kind` and one permission each."""
+        set_id = f"8{page_id}{kind}"
+        self.objects.append(
+            f'<object class="ContentPermissionSet" package="{_SECURITY}">'
+            f'<id name="id">{set_id}</id><property name="type">{kind}</property>'
+            f'<property name="owningContent" class="Page" package="{_PAGES}">'
+            f'<id name="id">{page_id}</id></property></object>'
+        )
+        subjects = [(group, False) for group in groups] + [(user, True) for user in users]
+        for n, (value, is_user) in enumerate(subjects):
+            subject = (
+                f'<property name="userSubject" class="ConfluenceUserImpl" '
+                f'package="com.atlassian.confluence.user"><id name="key">{value}</id></property>'
+                if is_user
+                else f'<property name="groupName"><![CDATA[{value}]]></property>'
+            )
+            self.objects.append(
+                f'<object class="ContentPermission" package="{_SECURITY}">'
+                f'<id name="id">{set_id}{n}</id><property name="type">{kind}</property>'
+                f"{subject}"
+                f'<property name="owningSet" class="ContentPermissionSet" package="{_SECURITY}">'
+                f'<id name="id">{set_id}</id></property></object>'
+            )
 
     def page(
         self,

@@ -30,9 +30,11 @@ from bot.errors import LoadError
 from indexer.loaders import docx, pdf, slides, spreadsheet
 from indexer.loaders.parsed import Parsed, join_url, require_content
 from indexer.loaders.storage_format import storage_sections
+from indexer.permissions import Readers, page_audience
 from indexer.records import FileError, JobResult, LoadedDocument, Source, run_all
 
 ENTITIES = "entities.xml"
+UNMATCHED_USER = "confluence-user:"  # a restricted page's reader the export gives no e-mail for
 _USER_KEY = re.compile(r'ri:(?:userkey|account-id)="([^"]+)"')
 _CONTENT_CLASSES = frozenset({"Page", "BlogPost"})
 _ATTACHMENT_PARSERS: dict[str, Callable[[Path], Parsed]] = {
@@ -67,7 +69,9 @@ class _Catalog:
     contents: dict[str, _Content] = field(default_factory=dict)
     spaces: dict[str, str] = field(default_factory=dict)  # id -> name
     users: dict[str, str] = field(default_factory=dict)  # key -> name
+    emails: dict[str, str] = field(default_factory=dict)  # key -> e-mail
     bodies: dict[str, str] = field(default_factory=dict)  # BodyContent id -> content id
+    restrictions: dict[str, Readers] = field(default_factory=dict)  # content id -> its readers
 
 
 def is_xml_export(path: Path) -> bool:
@@ -100,7 +104,13 @@ def xml_jobs(source: Source, root: Path) -> Iterator[XmlPageJob | FileError]:
                     k: catalog.users[k] for k in _USER_KEY.findall(body) if k in catalog.users
                 }
                 yield XmlPageJob(
-                    source, root, content, body, _breadcrumbs(catalog, content), mentioned
+                    source,
+                    root,
+                    content,
+                    body,
+                    _breadcrumbs(catalog, content),
+                    mentioned,
+                    _audience(source, catalog, content),
                 )
         except etree.XMLSyntaxError as exc:
             yield FileError(ENTITIES, f"not a readable Confluence XML export ({exc.msg})")
@@ -116,6 +126,7 @@ class XmlPageJob:
     body: str
     breadcrumbs: tuple[str, ...]
     users: dict[str, str]
+    audience: tuple[str, ...] | None = None  # a restricted page's own readers
 
     @property
     def path(self) -> str:
@@ -145,10 +156,13 @@ class XmlPageJob:
                     url=_page_url(self.source, content.id),
                     updated_at=content.updated_at,
                     breadcrumbs=self.breadcrumbs,
+                    audience=self.audience,
                 ),
             )
         attachments = tuple(
-            XmlAttachmentJob(self.source, self.root, content, self.breadcrumbs, attachment)
+            XmlAttachmentJob(
+                self.source, self.root, content, self.breadcrumbs, attachment, self.audience
+            )
             for attachment in sorted(content.attachments, key=lambda a: a.name)
             if Path(attachment.name).suffix.lower() in _ATTACHMENT_PARSERS
         )
@@ -164,6 +178,7 @@ class XmlAttachmentJob:
     content: _Content
     breadcrumbs: tuple[str, ...]
     attachment: _Attachment
+    audience: tuple[str, ...] | None = None  # its page's
     keeps: tuple[str, ...] = ()
 
     @property
@@ -197,6 +212,7 @@ class XmlAttachmentJob:
             updated_at=parsed.updated_at or content.updated_at,
             parent_path=f"pages/{content.id}",
             breadcrumbs=(*self.breadcrumbs, content.title),
+            audience=self.audience,
         )
 
 
@@ -277,6 +293,8 @@ def _properties(element: etree._Element) -> dict[str, str]:
 def _scan(export: _Export) -> _Catalog:
     catalog = _Catalog()
     attachments: list[tuple[str, _Attachment]] = []
+    view_sets: dict[str, str] = {}  # ContentPermissionSet id -> the content it restricts
+    view_permissions: list[dict[str, str]] = []
     with export.entities() as handle:
         for kind, values in _objects(handle):
             if kind in _CONTENT_CLASSES and _is_current(values):
@@ -291,6 +309,12 @@ def _scan(export: _Export) -> _Catalog:
                 catalog.spaces[values["id"]] = values.get("name") or values.get("key", "")
             elif kind == "ConfluenceUserImpl":
                 catalog.users[values["id"]] = values.get("name") or values.get("email", "")
+                if values.get("email"):
+                    catalog.emails[values["id"]] = values["email"].lower()
+            elif kind == "ContentPermissionSet" and values.get("type") == "View":
+                view_sets[values["id"]] = values.get("owningContent", "")
+            elif kind == "ContentPermission" and values.get("type") == "View":
+                view_permissions.append(values)
             elif kind == "BodyContent" and values.get("content"):
                 catalog.bodies[values["id"]] = values["content"]
             elif kind == "Attachment" and _is_current(values) and values.get("containerContent"):
@@ -301,7 +325,49 @@ def _scan(export: _Export) -> _Catalog:
     for page_id, attachment in attachments:
         if page_id in catalog.contents:
             catalog.contents[page_id].attachments.append(attachment)
+    catalog.restrictions = _restrictions(view_sets, view_permissions, catalog.emails)
     return catalog
+
+
+def _restrictions(
+    view_sets: dict[str, str], permissions: list[dict[str, str]], emails: dict[str, str]
+) -> dict[str, Readers]:
+    """Each restricted page's readers. A person with no e-mail in the export is kept as a
+    name nobody matches, so the page stays restricted to the others instead of opening up."""
+    groups: dict[str, set[str]] = {}
+    people: dict[str, set[str]] = {}
+    for permission in permissions:
+        content = view_sets.get(permission.get("owningSet", ""))
+        if not content:
+            continue
+        if group := permission.get("groupName"):
+            groups.setdefault(content, set()).add(group)
+        if key := permission.get("userSubject"):
+            if key in emails:
+                people.setdefault(content, set()).add(emails[key])
+            else:
+                groups.setdefault(content, set()).add(f"{UNMATCHED_USER}{key}")
+    return {
+        content: Readers(frozenset(groups.get(content, ())), frozenset(people.get(content, ())))
+        for content in set(groups) | set(people)
+    }
+
+
+def _audience(source: Source, catalog: _Catalog, content: _Content) -> tuple[str, ...] | None:
+    """The readers of the nearest restricted page from `content` up, as an audience; None
+    when no page on the way up is restricted (the source's audience applies)."""
+    chain: list[Readers] = []
+    page: str | None = content.id
+    visited: set[str] = set()
+    while page and page not in visited:
+        visited.add(page)
+        if page in catalog.restrictions:
+            chain.append(catalog.restrictions[page])
+        parent = catalog.contents.get(page)
+        page = parent.parent if parent else None
+    if not chain:
+        return None
+    return page_audience(Readers(frozenset(source.audience)), chain, source.everyone_groups)
 
 
 def _is_current(values: dict[str, str]) -> bool:

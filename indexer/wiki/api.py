@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from indexer.permissions import Readers
 from indexer.records import Source
 from indexer.wiki.client import WikiClient, WikiError
-from indexer.wiki.permissions import Readers
 
 log = logging.getLogger(__name__)
 

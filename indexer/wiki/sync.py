@@ -26,10 +26,10 @@ from indexer.chunking import chunk_document
 from indexer.loaders import docx, pdf, slides, spreadsheet
 from indexer.loaders.parsed import Parsed, join_url, require_content
 from indexer.loaders.storage_format import storage_sections
+from indexer.permissions import Readers, page_audience
 from indexer.records import ChunkedDocument, FileError, LoadedDocument, Source
 from indexer.wiki.api import PageRef, RemoteAttachment, RemotePage, WikiApi
 from indexer.wiki.client import WikiError
-from indexer.wiki.permissions import Readers, page_audience
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ import pytest
 
 from bot.errors import ConfigError
 from bot.models import EVERYONE
+from indexer.permissions import Readers, page_audience
 from indexer.sources import load_sources
 from indexer.wiki.client import MAX_WAIT_S, Credentials, retry_wait
-from indexer.wiki.permissions import Readers, page_audience
 
 SPACE = Readers(groups=frozenset({"confluence-users", "hr"}))
 HR_ONLY = Readers(groups=frozenset({"hr"}))
