@@ -18,6 +18,7 @@ from adapters.settings import AppSettings
 from bot.models import EVERYONE, Asker, Question
 from indexer.wiki import sync as wiki_sync
 from tests.conftest import make_settings
+from tests.fakes.bot_connector import Call
 from tests.fakes.confluence_api import (
     API_TOKEN,
     EMAIL,
@@ -428,6 +429,40 @@ async def test_on_slack_a_page_restricted_to_a_person_reaches_only_their_dm(
     assert "Lisbon" in to_dana.text
     assert "Lisbon" not in to_bob.text
     assert "Lisbon" not in in_room.text
+
+
+async def test_on_teams_a_page_restricted_to_a_person_reaches_only_their_personal_chat(
+    wiki: tuple[FakeConfluence, str], wiki_settings: AppSettings, empty_db: str, tmp_path: Path
+) -> None:
+    from tests.integration.test_teams import HR_LEAD, PAT, running_teams
+
+    fake, _ = wiki
+    fake.emails["acc-dana"] = "dana.hr@halyard.example"  # the offsite page's one reader
+    async with open_runtime(wiki_settings) as runtime:
+        await runtime.reindex("test")
+    question = "Where is the leadership offsite this year?"
+    async with running_teams(
+        empty_db,
+        tmp_path,
+        sources_file=wiki_settings.sources.sources_file,
+        groups_file=wiki_settings.sources.groups_file,
+    ) as teams:
+        to_dana = await teams.ask(teams.personal(question, HR_LEAD))
+        to_pat = await teams.ask(teams.personal(question, PAT))
+        in_channel = await teams.ask(teams.channel(question, HR_LEAD))
+
+    assert "Lisbon" in _said(to_dana)
+    assert "Lisbon" not in _said(to_pat)
+    assert "Lisbon" not in _said(in_channel)  # Pat is in the channel too
+
+
+def _said(call: Call) -> str:
+    """The text of a Teams reply, whether a message or an Adaptive Card."""
+    card = call.card or {}
+    return "\n".join(
+        [str(call.body.get("text") or "")]
+        + [str(block.get("text", "")) for block in card.get("body", [])]
+    )
 
 
 async def test_wrong_credentials_stop_the_sync_with_what_to_check_and_keep_everything(
