@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from pydantic import SecretStr
@@ -24,11 +25,12 @@ from bot.store import Store, open_store
 from bot.tone.phraser import Phraser
 from bot.tone.style import HouseStyle
 from indexer.limits import Limits
-from indexer.pipeline import Indexer, Progress, RunSummary
 from indexer.records import Source
-from indexer.reembed import reembed
 from indexer.sources import load_sources
-from indexer.wiki import Credentials
+
+if TYPE_CHECKING:
+    from indexer.pipeline import Progress, RunSummary
+    from indexer.wiki import Credentials
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +72,14 @@ class Runtime:
     ) -> RunSummary:
         """Index `sources`, after re-embedding the knowledge base if another model made it."""
         if self.store.embedded_with != self.embedder.name:
+            from indexer.reembed import reembed
+
             await reembed(self.store, self.embedder)
         limits = Limits.from_settings(self.settings.indexing)
         credentials = wiki_credentials(self.settings)
         extract_dir = self.settings.store.data_dir / "extracted"
+        from indexer.pipeline import Indexer  # the loaders' imports, paid only when indexing
+
         indexer = Indexer(self.store, self.embedder, progress, limits, credentials, extract_dir)
         return await indexer.run(sources, trigger)
 
@@ -148,6 +154,8 @@ def remember_folders(settings: AppSettings, sources: Sequence[Source]) -> None:
 
 
 def wiki_credentials(settings: AppSettings) -> Credentials:
+    from indexer.wiki import Credentials
+
     """Confluence credentials from the environment (CONFLUENCE_EMAIL, CONFLUENCE_API_TOKEN,
     CONFLUENCE_TOKEN); they are never read from sources.yaml."""
     return Credentials(

@@ -1,41 +1,47 @@
-"""The chat model: LangChain `ChatOpenAI` against OpenAI or any OpenAI-compatible endpoint."""
+"""The chat model: LangChain `ChatOpenAI` against OpenAI or any OpenAI-compatible endpoint.
+
+LangChain and the `openai` client cost about two seconds of imports, so they are imported when
+a chat model is made, not with this module: a CLI call with no model configured never pays.
+Their errors are turned into `ModelError` here, so callers catch `MODEL_ERRORS` without
+importing them.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
-
-import httpx
-import openai
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
-from langchain_openai import ChatOpenAI
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.settings import ModelSettings
+
+if TYPE_CHECKING:
+    from langchain_core.messages import BaseMessage
 
 OnText = Callable[[str], Awaitable[None]]
 
 
-# What a model call may fail with that is the model's or the network's fault, not a bug: the
-# API's own errors (status, timeout, connection, bad response), transport errors, our time budget.
-class BadModelResponse(Exception):
+class ModelError(Exception):
+    """The model endpoint failed: an API error or a transport error, as the model's fault."""
+
+
+class BadModelResponse(ModelError):
     """The endpoint answered with something that is not a chat completion (an HTML error page,
     a broken body): the client library's own parsing error, raised as the model's fault."""
 
 
-MODEL_ERRORS: tuple[type[Exception], ...] = (
-    BadModelResponse,
-    openai.APIError,
-    httpx.HTTPError,
-    TimeoutError,
-    ConnectionError,
-)
+# What a model call may fail with that is the model's or the network's fault, not a bug: the
+# endpoint's errors (as ModelError), our time budget, a connection refused.
+MODEL_ERRORS: tuple[type[Exception], ...] = (ModelError, TimeoutError, ConnectionError)
 
 
 class ChatModel:
     """Bounded calls: a timeout per attempt, a few retries, then the caller's fallback."""
 
     def __init__(self, settings: ModelSettings, model: str | None = None) -> None:
+        import httpx
+        from langchain_openai import ChatOpenAI
+
         self.model = model or settings.chat_model
         self._timeout = settings.llm_timeout
         self._retries = settings.llm_retries
@@ -52,6 +58,8 @@ class ChatModel:
         )
 
     async def complete(self, system: str, user: str, on_text: OnText | None = None) -> str:
+        from langchain_core.messages import HumanMessage, SystemMessage
+
         messages: list[BaseMessage] = [SystemMessage(system), HumanMessage(user)]
         budget = self._timeout * (self._retries + 1)
         if on_text is None:
@@ -59,26 +67,39 @@ class ChatModel:
         return await within(budget, self._stream(messages, on_text))
 
     async def _invoke(self, messages: list[BaseMessage]) -> str:
-        try:
+        with _as_model_errors():
             reply = await self._client.ainvoke(messages)
-        except ValueError as exc:  # the client could not parse the endpoint's reply
-            raise BadModelResponse(str(exc)[:200]) from exc
         return str(reply.content)
 
     async def _stream(self, messages: list[BaseMessage], on_text: OnText) -> str:
         text = ""
-        pieces = aiter(self._client.astream(messages))
+        pieces: AsyncIterator[Any] = aiter(self._client.astream(messages))
         while True:
             try:
-                piece = await anext(pieces)
+                with _as_model_errors():
+                    piece = await anext(pieces)
             except StopAsyncIteration:
                 break
-            except ValueError as exc:  # the client could not parse the endpoint's stream
-                raise BadModelResponse(str(exc)[:200]) from exc
             if isinstance(piece.content, str) and piece.content:
                 text += piece.content
-                await on_text(text)
+                await on_text(text)  # outside: a bug in the callback is not the model's fault
         return text
+
+
+@contextmanager
+def _as_model_errors() -> Iterator[None]:
+    """The client library's errors as `ModelError`; anything else passes unchanged."""
+    try:
+        yield
+    except ValueError as exc:  # the client could not parse the endpoint's reply
+        raise BadModelResponse(str(exc)[:200]) from exc
+    except Exception as exc:
+        import httpx
+        import openai
+
+        if isinstance(exc, openai.APIError | httpx.HTTPError):
+            raise ModelError(f"{type(exc).__name__}: {str(exc)[:200]}") from exc
+        raise
 
 
 CANCEL_AGAIN_S = 0.5

@@ -9,13 +9,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from adapters import metrics
 from adapters.chat.references import new_reference
 from adapters.runtime import Runtime
 from bot import texts
 from bot.errors import ReindexRunning
-from indexer.pipeline import RunSummary
+
+if TYPE_CHECKING:  # the indexer is imported when a run starts, not with the chat layer
+    from indexer.pipeline import RunSummary
 
 log = logging.getLogger(__name__)
 

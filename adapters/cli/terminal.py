@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markdown import Markdown
@@ -18,7 +19,9 @@ from bot.store import SourceStats
 from bot.store.runs import IndexRun
 from bot.store.sync import SyncState
 from evaluation.answers import Summary
-from indexer.pipeline import RunSummary
+
+if TYPE_CHECKING:
+    from indexer.pipeline import RunSummary
 
 
 class RichProgress:

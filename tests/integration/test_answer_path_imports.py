@@ -94,3 +94,40 @@ def test_the_exported_folder_alone_embeds_without_torch_or_the_model_package(
     )
 
     assert _run(code, _env(empty_db, tmp_path))["shape"] == [1, 384]
+
+
+# `status` and `ask` in a fresh interpreter with no chat model configured: what they import.
+INDEX = """
+import json, sys
+from typer.testing import CliRunner
+from adapters.cli import app
+
+assert CliRunner().invoke(app, ["index", "--json"]).exit_code == 0
+print(json.dumps({"indexed": True}))
+"""
+
+ASK = """
+import json, sys
+from typer.testing import CliRunner
+from adapters.cli import app
+
+runner = CliRunner()
+for args in (["status", "--json"], ["ask", "How many sick days?", "--json"]):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, (args, result.output)
+loaded = sorted({m.split(".")[0] for m in sys.modules} & set(SLOW))
+print(json.dumps({"slow": loaded, "answered": json.loads(result.stdout)["answered"]}))
+"""
+SLOW = ("openai", "langchain_openai", "pypdf", "openpyxl", "docx", "pptx", "lxml")
+
+
+def test_status_and_ask_without_a_chat_model_skip_the_model_client_and_the_file_parsers(
+    empty_db: str, tmp_path: Path
+) -> None:
+    env = _env(empty_db, tmp_path)
+    _run(INDEX, env)  # index the sample first, in an interpreter of its own
+
+    found = _run(f"SLOW = {SLOW!r}\n{ASK}", env)
+
+    assert found["answered"] is True
+    assert found["slow"] == []  # each costs a part of the second the CLI used to take

@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import openai
-from openai import AsyncOpenAI
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import ConfigError, DeskmateError
 from bot.settings import ModelSettings
+
+if TYPE_CHECKING:  # the client is imported when a job is made: `deskmate` starts faster
+    import openai
+    from openai import AsyncOpenAI
 
 DEFAULT_BASE_MODEL = "gpt-4o-mini-2024-07-18"
 FILE_TIMEOUT = 300.0
@@ -63,6 +64,8 @@ class FineTuner:
     """The few fine-tuning calls Deskmate makes."""
 
     def __init__(self, settings: ModelSettings, client: AsyncOpenAI | None = None) -> None:
+        from openai import AsyncOpenAI
+
         if client is None and not settings.llm_configured:
             raise ConfigError(
                 "OPENAI_API_KEY is not set; set it (and OPENAI_BASE_URL for an "
@@ -77,6 +80,8 @@ class FineTuner:
         )
 
     async def upload(self, path: Path) -> UploadedFile:
+        import openai
+
         try:
             with path.open("rb") as data:
                 uploaded = await self._client.files.create(
@@ -98,6 +103,8 @@ class FineTuner:
         suffix: str | None = None,
     ) -> Job:
         """Create a supervised fine-tuning job over uploaded files."""
+        import openai
+
         method: Any = {"type": "supervised"}
         if epochs:
             method["supervised"] = {"hyperparameters": {"n_epochs": epochs}}
@@ -116,6 +123,8 @@ class FineTuner:
         return _job(job)
 
     async def status(self, job_id: str | None = None, events: int = 20) -> Job:
+        import openai
+
         """A job (the most recent one when no id is given) with its latest events, oldest first."""
         try:
             if job_id is None:
