@@ -93,10 +93,18 @@ class Runtime:
         self.model_loaded = True
 
     async def housekeeping(self) -> None:
-        """Forget conversation turns past their TTL and delivery ids older than a day."""
+        """Forget conversation turns past their TTL, delivery ids older than a day, and
+        questions older than the question log's retention (DESKMATE_QUESTION_LOG_DAYS)."""
         turns = await self.store.conversations.expire()
         deliveries = await self.store.feedback.forget_deliveries()
-        log.info("housekeeping: %d conversation turns, %d delivery ids expired", turns, deliveries)
+        answers = await self.store.feedback.expire_answers(self.settings.question_log_days)
+        await self.store.admin.expire()
+        log.info(
+            "housekeeping: %d conversation turns, %d delivery ids, %d logged questions expired",
+            turns,
+            deliveries,
+            answers,
+        )
 
     def unknown_sources(self, names: Sequence[str]) -> list[str]:
         """The names in `names` that `sources.yaml` does not configure (read afresh)."""

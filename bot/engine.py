@@ -268,11 +268,13 @@ class Engine:
         await self._store.feedback.save_answer(
             StoredAnswer(
                 id=answer_id,
-                asker=question.asker.user_id,
+                asker=question.asker.user_id if self._settings.store_askers else None,
                 question=question.text,
                 answer=answer.text,
                 sources=[source_record(c) for c in answer.citations],
                 answered=answer.answered,
+                platform=question.platform,
+                answer_ms=answer.timings.total_ms,
             )
         )
         if question.conversation_id and self._settings.memory_turns:

@@ -109,6 +109,20 @@ class ModelSettings(Section):
     )
     tone_file: Path = Field(Path("tone.yaml"), validation_alias=env("DESKMATE_TONE_FILE"))
 
+    # --- Insights and the admin console (issue 17) ---------------------------------------
+    question_log_days: int = Field(90, ge=1, validation_alias=_env("DESKMATE_QUESTION_LOG_DAYS"))
+    store_askers: bool = Field(True, validation_alias=_env("DESKMATE_STORE_ASKERS"))
+    public_url: str = Field("", validation_alias=_env("DESKMATE_PUBLIC_URL"))
+    admin_token: SecretStr | None = Field(None, validation_alias=_env("DESKMATE_ADMIN_TOKEN"))
+    admin_link_minutes: int = Field(
+        10, ge=1, le=60, validation_alias=_env("DESKMATE_ADMIN_LINK_MINUTES")
+    )
+    admin_session_hours: int = Field(
+        8, ge=1, le=168, validation_alias=_env("DESKMATE_ADMIN_SESSION_HOURS")
+    )
+    digest_cron: str = Field("0 9 * * 1", validation_alias=_env("DESKMATE_DIGEST_CRON"))
+    # --- end of insights and the admin console ---------------------------------------------
+
     @field_validator("embeddings")
     @classmethod
     def _check_embeddings(cls, value: str) -> str:
