@@ -43,6 +43,7 @@ async def metrics(request: web.Request) -> web.Response:
 
 def build_app(runtime: Runtime) -> web.Application:
     """The application for an already opened runtime (tests build it this way)."""
+    from adapters.console.app import mount_console
     from adapters.slack.mount import mount_slack
     from adapters.teams.mount import mount_teams
 
@@ -54,6 +55,7 @@ def build_app(runtime: Runtime) -> web.Application:
     app.router.add_get("/metrics", metrics)
     mount_slack(app, services)
     mount_teams(app, services)
+    mount_console(app, services)
 
     async def drain(_: web.Application) -> None:
         await services.drain(SHUTDOWN_GRACE_S)

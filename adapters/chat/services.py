@@ -13,6 +13,7 @@ from adapters.chat.commands import Commands
 from adapters.chat.deliveries import Deliveries
 from adapters.chat.feedback import Feedback
 from adapters.chat.reindex_requests import Notify, Reindexer, summary_text
+from adapters.console.auth import SignIns
 from adapters.runtime import Runtime
 from bot import texts
 
@@ -30,7 +31,8 @@ class Services:
             runtime.settings.retrieval.max_question_chars,
         )
         self.reindexer = Reindexer(runtime)
-        self.commands = Commands(runtime, self.reindexer)
+        self.sign_ins = SignIns(runtime.store.admin, runtime.settings)
+        self.commands = Commands(runtime, self.reindexer, self.sign_ins)
         self.deliveries = Deliveries(runtime.store.feedback)
         self.accepting = True
         self.admin_notifiers: list[Notify] = []

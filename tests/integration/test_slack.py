@@ -845,3 +845,24 @@ async def test_a_scheduled_reindex_with_failures_is_reported_in_the_admin_channe
     assert "broken.pdf" in report.args["text"]
     assert "1 failed" in report.args["text"]
     assert len(api.calls_to("chat.postMessage", channel="C0ADMINS")) == 1  # clean runs: quiet
+
+
+async def test_slash_admin_answers_an_admin_alone_with_a_one_time_sign_in_link(
+    deskmate: Deskmate,
+) -> None:
+    await deskmate.command("admin", user=ADMIN)
+
+    (reply,) = deskmate.ephemerals(ADMIN)
+    link = re.search(r"http://localhost:\d+/admin/sign-in/\S+", reply.text)
+    assert link is not None
+    token = link[0].rsplit("/", 1)[1]
+    assert await deskmate.services.sign_ins.spend(token) == ADMIN
+    assert await deskmate.services.sign_ins.spend(token) is None  # once only
+    assert not deskmate.api.calls_to("chat.postMessage")  # never in the channel
+
+
+async def test_slash_admin_is_refused_to_someone_who_is_not_an_admin(deskmate: Deskmate) -> None:
+    shown = await deskmate.command("admin", user=ALICE)
+
+    assert shown == texts.ADMIN_NOT_ADMIN
+    assert not deskmate.ephemerals(ALICE)
