@@ -8,7 +8,7 @@ from html import escape
 
 from markupsafe import Markup
 
-WIDTH, HEIGHT, GAP = 600, 140, 4
+WIDTH, HEIGHT, GAP, WIDEST = 600, 140, 4, 40.0
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ def bar_chart(bars: Sequence[Bar], title: str) -> Markup:
     if not bars:
         return Markup("")
     top = max(sum(v for v, _ in bar.parts) for bar in bars) or 1.0
-    width = (WIDTH - GAP * len(bars)) / len(bars)
+    width = min(WIDEST, (WIDTH - GAP * len(bars)) / len(bars))
     shapes = []
     for i, bar in enumerate(bars):
         x, base = i * (width + GAP), HEIGHT - 20.0
