@@ -67,7 +67,7 @@ def build_app(runtime: Runtime) -> web.Application:
 async def run_server(settings: AppSettings) -> None:
     """Serve until SIGTERM/SIGINT, then shut down gracefully: stop taking work, finish
     in-flight answers (bounded), stop the scheduler, close the pool."""
-    from indexer.scheduler import add_housekeeping, start_scheduler
+    from indexer.scheduler import add_digest, add_housekeeping, start_scheduler
 
     async with open_runtime(settings) as runtime:
         runtime.require_current_embeddings()
@@ -86,6 +86,7 @@ async def run_server(settings: AppSettings) -> None:
             services.scheduled_reindex,
         )
         add_housekeeping(scheduler, runtime.housekeeping)
+        add_digest(scheduler, settings.digest_cron, settings.timezone, services.weekly_digest)
         runner = web.AppRunner(app, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, host="0.0.0.0", port=settings.serve.port)  # noqa: S104

@@ -120,7 +120,7 @@ class ModelSettings(Section):
     admin_session_hours: int = Field(
         8, ge=1, le=168, validation_alias=_env("DESKMATE_ADMIN_SESSION_HOURS")
     )
-    digest_cron: str = Field("0 9 * * 1", validation_alias=_env("DESKMATE_DIGEST_CRON"))
+    digest_cron: str = Field("0 9 * * mon", validation_alias=_env("DESKMATE_DIGEST_CRON"))
     # --- end of insights and the admin console ---------------------------------------------
 
     @field_validator("embeddings")

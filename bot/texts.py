@@ -152,3 +152,13 @@ CONSOLE_FORBIDDEN = (
 )
 CONSOLE_SIGNED_OUT = "You are signed out of the Deskmate admin console."
 CONSOLE_REINDEX_STARTED = "Re-indexing {source}: the run is listed below; reload to follow it."
+# --- The weekly digest to the admins ----------------------------------------------------------
+DIGEST_TITLE = (
+    "Deskmate this week: {questions} questions, {answered} answered, {up} 👍 and {down} 👎."
+)
+DIGEST_GAPS = "Top knowledge gaps (questions the knowledge base did not answer well):"
+DIGEST_GAP = "• “{name}”: {size} questions ({trend} on the week before), owner: {owner}"
+DIGEST_NO_OWNER = "no contact in sources.yaml"
+DIGEST_NO_GAPS = "No knowledge gaps this week."
+DIGEST_COMMENTS = "Comments left with a 👎:"
+DIGEST_COMMENT = "• “{comment}” on “{question}”"

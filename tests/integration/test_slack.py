@@ -53,6 +53,7 @@ from tests.fakes.slack_api import (
     slash_command,
     view_submission,
 )
+from tests.integration.test_insights import PARKING
 
 ALICE, BOB, HR_LEAD, ADMIN = "U0ALICE", "U0BOB", "U0HRLEAD", "U0ADMIN"
 GENERAL = "C0GENERAL"  # Alice, Bob
@@ -866,3 +867,21 @@ async def test_slash_admin_is_refused_to_someone_who_is_not_an_admin(deskmate: D
 
     assert shown == texts.ADMIN_NOT_ADMIN
     assert not deskmate.ephemerals(ALICE)
+
+
+async def test_the_weekly_digest_tells_the_admin_channel_the_gaps_with_owners_once_per_week(
+    sample_db: str, tmp_path: Path, api: FakeSlackApi
+) -> None:
+    settings = slack_settings(sample_db, tmp_path, api, admin_channel="C0ADMINS")
+    async with running(settings, api) as deskmate:
+        for text in PARKING:
+            await deskmate.command(f"ask {text}", user=ALICE)
+        assert await deskmate.services.weekly_digest()
+        again = await deskmate.services.weekly_digest()  # another replica's run of the job
+
+    (digest,) = api.calls_to("chat.postMessage", channel="C0ADMINS")
+    assert digest.text.startswith("Deskmate this week: 3 questions, 0% answered")
+    assert "3 questions (+3 on the week before)" in digest.text
+    assert "park" in digest.text
+    assert "owner: " in digest.text
+    assert again is False
