@@ -46,11 +46,15 @@ class Pages:
         values = {"title": title, "here": here, "csrf": principal.csrf or "", **context}
         return aiohttp_jinja2.render_template(template, request, values, status=status)
 
-    async def _report(self, request: web.Request) -> tuple[Report, int]:
+    async def _report(self, request: web.Request, with_gaps: bool = True) -> tuple[Report, int]:
         days = _int(request.query.get("days"), default=7, choices=DAYS)
         runtime = self._runtime
         report = await build_report(
-            runtime.store, runtime.embedder, runtime.contacts, Period.last(days)
+            runtime.store,
+            runtime.embedder,
+            runtime.contacts,
+            Period.last(days),
+            with_gaps=with_gaps,
         )
         return report, days
 
@@ -61,12 +65,12 @@ class Pages:
         )
 
     async def feedback(self, request: web.Request) -> web.Response:
-        report, _ = await self._report(request)
+        report, _ = await self._report(request, with_gaps=False)
         context = report_context(report)
         return self._page(request, "feedback.html", "Feedback", "/admin/feedback", **context)
 
     async def documents(self, request: web.Request) -> web.Response:
-        report, _ = await self._report(request)
+        report, _ = await self._report(request, with_gaps=False)
         context = report_context(report)
         return self._page(request, "documents.html", "Documents", "/admin/documents", **context)
 

@@ -24,23 +24,21 @@ class Cluster:
 
 def cluster(vectors: np.ndarray, threshold: float = SIMILAR) -> list[Cluster]:
     """Clusters of the unit-length rows of `vectors`, largest first (ties: oldest first)."""
+    sums = np.zeros_like(vectors, dtype=np.float64)  # one row per cluster, `count` in use
     members: list[list[int]] = []
-    sums: list[np.ndarray] = []
     for i, vector in enumerate(vectors):
-        best, best_similarity = -1, threshold
-        for c, total in enumerate(sums):
-            similarity = float(vector @ total) / (float(np.linalg.norm(total)) or 1.0)
-            if similarity >= best_similarity:
-                best, best_similarity = c, similarity
-        if best < 0:
-            members.append([i])
-            sums.append(vector.astype(np.float64).copy())
-        else:
-            members[best].append(i)
-            sums[best] += vector
-    clusters = [
-        Cluster(tuple(m), _central(vectors, m, s)) for m, s in zip(members, sums, strict=True)
-    ]
+        count = len(members)
+        if count:
+            totals = sums[:count]
+            similarities = (totals @ vector) / np.maximum(np.linalg.norm(totals, axis=1), 1e-12)
+            best = int(np.argmax(similarities))
+            if similarities[best] >= threshold:
+                members[best].append(i)
+                sums[best] += vector
+                continue
+        members.append([i])
+        sums[count] = vector
+    clusters = [Cluster(tuple(m), _central(vectors, m, sums[c])) for c, m in enumerate(members)]
     return sorted(clusters, key=lambda c: (-len(c.members), c.members[0]))
 
 

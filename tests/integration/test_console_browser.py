@@ -2,7 +2,8 @@
 
 One browser, one story: an admin who is not signed in is told how to; a sign-in link from chat
 opens the console; the knowledge gap that three unanswerable questions made is listed; a run's
-failed files are shown with their reasons; a re-index of one source starts. Each page is saved
+failed files are shown with their reasons; a re-index of one source starts; a 👎 comment is
+on the feedback page and every question in the log. Each page is saved
 as a screenshot under tests/artifacts/ (git-ignored)."""
 
 from __future__ import annotations
@@ -75,6 +76,11 @@ async def test_an_admin_signs_in_sees_the_gap_opens_a_runs_failed_files_and_rein
     services: Services = app[SERVICES]
     for text in PARKING:
         await services.answers.ask(Question(text, Asker("U0ALICE"), frozenset({EVERYONE})), "slack")
+    vacation = Question("How many vacation days do I get?", Asker("U0BOB"), frozenset({EVERYONE}))
+    rated = (await services.answers.ask(vacation, "teams")).answer
+    assert rated is not None
+    assert rated.answer_id
+    await services.feedback("teams").comment(rated.answer_id, "U0BOB", "Is this still true?")
     async with TestClient(TestServer(app)) as client:
         base = str(client.make_url("")).rstrip("/")
         page = await browser.new_page(viewport={"width": 1200, "height": 800})
@@ -108,6 +114,10 @@ async def test_an_admin_signs_in_sees_the_gap_opens_a_runs_failed_files_and_rein
         await services.reindexer.wait()
         (run, *_) = await with_a_bad_source.store.runs.recent(1)
         assert (run.trigger, run.sources) == (f"admin:{ADMIN}", ("hr",))
+
+        await page.get_by_role("link", name="Feedback").click()
+        await expect(page.locator("#feedback")).to_contain_text("Is this still true?")
+        await shoot(page, "console-feedback")
 
         await page.get_by_role("link", name="Question log").click()
         await expect(page.locator("main")).to_contain_text(PARKING[0])
