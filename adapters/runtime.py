@@ -97,7 +97,7 @@ class Runtime:
         questions older than the question log's retention (DESKMATE_QUESTION_LOG_DAYS)."""
         turns = await self.store.conversations.expire()
         deliveries = await self.store.feedback.forget_deliveries()
-        answers = await self.store.feedback.expire_answers(self.settings.question_log_days)
+        answers = await self.store.feedback.expire_answers(self.settings.insights.question_log_days)
         await self.store.admin.expire()
         log.info(
             "housekeeping: %d conversation turns, %d delivery ids, %d logged questions expired",
@@ -196,6 +196,7 @@ async def open_runtime(settings: AppSettings) -> AsyncIterator[Runtime]:
             contacts=contacts,
             phraser=phraser,
             style=style,
+            store_askers=settings.insights.store_askers,
         )
         directory = Directory.from_file(settings.sources.groups_file)
         yield Runtime(settings, store, embedder, engine, directory, contacts=contacts)

@@ -86,7 +86,12 @@ async def run_server(settings: AppSettings) -> None:
             services.scheduled_reindex,
         )
         add_housekeeping(scheduler, runtime.housekeeping)
-        add_digest(scheduler, settings.digest_cron, settings.timezone, services.weekly_digest)
+        add_digest(
+            scheduler,
+            settings.insights.digest_cron,
+            settings.serve.timezone,
+            services.weekly_digest,
+        )
         runner = web.AppRunner(app, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, host="0.0.0.0", port=settings.serve.port)  # noqa: S104

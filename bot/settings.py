@@ -109,20 +109,6 @@ class ModelSettings(Section):
     )
     tone_file: Path = Field(Path("tone.yaml"), validation_alias=env("DESKMATE_TONE_FILE"))
 
-    # --- Insights and the admin console (issue 17) ---------------------------------------
-    question_log_days: int = Field(90, ge=1, validation_alias=_env("DESKMATE_QUESTION_LOG_DAYS"))
-    store_askers: bool = Field(True, validation_alias=_env("DESKMATE_STORE_ASKERS"))
-    public_url: str = Field("", validation_alias=_env("DESKMATE_PUBLIC_URL"))
-    admin_token: SecretStr | None = Field(None, validation_alias=_env("DESKMATE_ADMIN_TOKEN"))
-    admin_link_minutes: int = Field(
-        10, ge=1, le=60, validation_alias=_env("DESKMATE_ADMIN_LINK_MINUTES")
-    )
-    admin_session_hours: int = Field(
-        8, ge=1, le=168, validation_alias=_env("DESKMATE_ADMIN_SESSION_HOURS")
-    )
-    digest_cron: str = Field("0 9 * * mon", validation_alias=_env("DESKMATE_DIGEST_CRON"))
-    # --- end of insights and the admin console ---------------------------------------------
-
     @field_validator("embeddings")
     @classmethod
     def _check_embeddings(cls, value: str) -> str:
@@ -195,6 +181,19 @@ class ServeSettings(Section):
         return frozenset(a.strip() for a in self.admins.split(",") if a.strip())
 
 
+# --- Insights (issue 17) ---------------------------------------------------------------------
+class InsightsSettings(Section):
+    """The question log insights read: how long it is kept, whether askers are stored, and
+    when the weekly digest goes to the admins."""
+
+    question_log_days: int = Field(90, ge=1, validation_alias=env("DESKMATE_QUESTION_LOG_DAYS"))
+    store_askers: bool = Field(True, validation_alias=env("DESKMATE_STORE_ASKERS"))
+    digest_cron: str = Field("0 9 * * mon", validation_alias=env("DESKMATE_DIGEST_CRON"))
+
+
+# --- end of insights ---------------------------------------------------------------------------
+
+
 class Settings(BaseModel):
     """Every setting the engine and the indexer read, by section."""
 
@@ -206,6 +205,7 @@ class Settings(BaseModel):
     retrieval: RetrievalSettings
     indexing: IndexingSettings
     serve: ServeSettings
+    insights: InsightsSettings
 
     @model_validator(mode="before")
     @classmethod

@@ -96,7 +96,7 @@ class Commands:
         """A one-time sign-in link to the admin console, to show only to `admin`; the caller
         has checked `is_admin` and that the reply is private."""
         link = await self._sign_ins.link(admin)
-        minutes = self._runtime.settings.admin_link_minutes
+        minutes = self._runtime.settings.console.admin_link_minutes
         return texts.ADMIN_LINK.format(link=link, minutes=minutes)
 
     async def status(self, groups: frozenset[str]) -> Status:

@@ -37,7 +37,9 @@ class Services:
             runtime.settings.retrieval.max_question_chars,
         )
         self.reindexer = Reindexer(runtime)
-        self.sign_ins = SignIns(runtime.store.admin, runtime.settings)
+        self.sign_ins = SignIns(
+            runtime.store.admin, runtime.settings.console, runtime.settings.serve.port
+        )
         self.commands = Commands(runtime, self.reindexer, self.sign_ins)
         self.deliveries = Deliveries(runtime.store.feedback)
         self.accepting = True

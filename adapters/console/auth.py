@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot.settings import Settings
+from adapters.console.settings import ConsoleSettings
 from bot.store.admin import AdminStore
 
 COOKIE = "deskmate_admin"
@@ -38,12 +38,13 @@ PRINCIPAL = web.RequestKey("admin_principal", Principal)
 
 
 class SignIns:
-    def __init__(self, store: AdminStore, settings: Settings) -> None:
+    def __init__(self, store: AdminStore, settings: ConsoleSettings, port: int) -> None:
         self._store = store
         self._settings = settings
+        self._port = port
 
     def base_url(self) -> str:
-        return (self._settings.public_url or f"http://localhost:{self._settings.port}").rstrip("/")
+        return (self._settings.public_url or f"http://localhost:{self._port}").rstrip("/")
 
     async def link(self, admin: str) -> str:
         """A new one-time sign-in link for `admin` (an id from DESKMATE_ADMINS)."""

@@ -140,8 +140,8 @@ class Pages:
             answers=rows[:PAGE_SIZE],
             more=len(rows) > PAGE_SIZE,
             page=page,
-            retention=settings.question_log_days,
-            askers=settings.store_askers,
+            retention=settings.insights.question_log_days,
+            askers=settings.insights.store_askers,
         )
 
 

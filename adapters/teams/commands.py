@@ -45,7 +45,7 @@ class Commands:
     async def admin_link(self, context: TurnContext) -> str:
         """A sign-in link, only in a 1:1 chat with an admin: no one else may see it."""
         sender = context.activity.from_property
-        if not is_admin(self._services.settings.admin_ids, sender.aad_object_id, sender.id):
+        if not is_admin(self._services.settings.serve.admin_ids, sender.aad_object_id, sender.id):
             return texts.ADMIN_NOT_ADMIN
         if not questions.is_personal(context.activity):
             return texts.ADMIN_LINK_PRIVATE_ONLY

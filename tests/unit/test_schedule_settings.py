@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.errors import ConfigError
-from bot.settings import Settings
+from bot.settings import InsightsSettings
 from indexer.scheduler import cron_trigger
 
 
@@ -17,7 +17,8 @@ def test_a_bad_digest_cron_names_its_setting() -> None:
 
 
 def test_the_default_digest_cron_is_monday_morning() -> None:
-    trigger = cron_trigger(Settings(_env_file=None).digest_cron, "UTC", "DESKMATE_DIGEST_CRON")
+    cron = InsightsSettings(_env_file=None).digest_cron  # type: ignore[call-arg]
+    trigger = cron_trigger(cron, "UTC", "DESKMATE_DIGEST_CRON")
     tuesday = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
 
     when = trigger.get_next_fire_time(None, tuesday)
