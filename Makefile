@@ -10,7 +10,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test lint format typecheck audit bench quality install clean
+.PHONY: demo test lint format typecheck audit bench quality install clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,19 @@ format: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy bot indexer adapters training evaluation
 
-test: $(STAMP) lint typecheck
+# The admin console's browser tests drive the system's Chromium (Playwright never downloads a
+# browser here); installed from the Debian packages when missing, without questions (as root,
+# or with passwordless sudo). Without it the browser tests fail, saying so: none is skipped.
+BROWSER_PACKAGES := chromium fonts-noto-color-emoji
+browser:
+	@dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo -n"; fi; \
+		echo "installing $(BROWSER_PACKAGES) for the browser tests"; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(BROWSER_PACKAGES); \
+	}
+
+test: $(STAMP) browser lint typecheck
 	$(BIN)/pytest
 
 # Known vulnerabilities in the installed dependencies (the project itself is not published).

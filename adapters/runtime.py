@@ -99,10 +99,18 @@ class Runtime:
         self.model_loaded = True
 
     async def housekeeping(self) -> None:
-        """Forget conversation turns past their TTL and delivery ids older than a day."""
+        """Forget conversation turns past their TTL, delivery ids older than a day, and
+        questions older than the question log's retention (DESKMATE_QUESTION_LOG_DAYS)."""
         turns = await self.store.conversations.expire()
         deliveries = await self.store.feedback.forget_deliveries()
-        log.info("housekeeping: %d conversation turns, %d delivery ids expired", turns, deliveries)
+        answers = await self.store.feedback.expire_answers(self.settings.insights.question_log_days)
+        await self.store.admin.expire()
+        log.info(
+            "housekeeping: %d conversation turns, %d delivery ids, %d logged questions expired",
+            turns,
+            deliveries,
+            answers,
+        )
 
     def unknown_sources(self, names: Sequence[str]) -> list[str]:
         """The names in `names` that `sources.yaml` does not configure (read afresh)."""
@@ -196,6 +204,7 @@ async def open_runtime(settings: AppSettings) -> AsyncIterator[Runtime]:
             contacts=contacts,
             phraser=phraser,
             style=style,
+            store_askers=settings.insights.store_askers,
         )
         directory = Directory.from_file(settings.sources.groups_file)
         yield Runtime(settings, store, embedder, engine, directory, contacts=contacts)

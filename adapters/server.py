@@ -43,6 +43,7 @@ async def metrics(request: web.Request) -> web.Response:
 
 def build_app(runtime: Runtime) -> web.Application:
     """The application for an already opened runtime (tests build it this way)."""
+    from adapters.console.app import mount_console
     from adapters.slack.mount import mount_slack
     from adapters.teams.mount import mount_teams
 
@@ -54,6 +55,7 @@ def build_app(runtime: Runtime) -> web.Application:
     app.router.add_get("/metrics", metrics)
     mount_slack(app, services)
     mount_teams(app, services)
+    mount_console(app, services)
 
     async def drain(_: web.Application) -> None:
         await services.drain(SHUTDOWN_GRACE_S)
@@ -65,7 +67,7 @@ def build_app(runtime: Runtime) -> web.Application:
 async def run_server(settings: AppSettings) -> None:
     """Serve until SIGTERM/SIGINT, then shut down gracefully: stop taking work, finish
     in-flight answers (bounded), stop the scheduler, close the pool."""
-    from indexer.scheduler import add_housekeeping, start_scheduler
+    from indexer.scheduler import add_digest, add_housekeeping, start_scheduler
 
     async with open_runtime(settings) as runtime:
         runtime.require_current_embeddings()
@@ -84,6 +86,12 @@ async def run_server(settings: AppSettings) -> None:
             services.scheduled_reindex,
         )
         add_housekeeping(scheduler, runtime.housekeeping)
+        add_digest(
+            scheduler,
+            settings.insights.digest_cron,
+            settings.serve.timezone,
+            services.weekly_digest,
+        )
         runner = web.AppRunner(app, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, host="0.0.0.0", port=settings.serve.port)  # noqa: S104

@@ -1,7 +1,9 @@
-"""The whole service's settings: the engine's sections and the chat platforms' own."""
+"""The whole service's settings: the engine's sections, the chat platforms' own and the admin
+console's."""
 
 from __future__ import annotations
 
+from adapters.console.settings import ConsoleSettings
 from adapters.slack.settings import SlackSettings
 from adapters.teams.settings import TeamsSettings
 from bot.settings import Settings
@@ -10,3 +12,4 @@ from bot.settings import Settings
 class AppSettings(Settings):
     slack: SlackSettings
     teams: TeamsSettings
+    console: ConsoleSettings

@@ -52,8 +52,10 @@ class Engine:
         contacts: Mapping[str, str] | None = None,
         phraser: Phraser | None = None,
         style: HouseStyle | None = None,
+        store_askers: bool = True,
     ) -> None:
         self._settings = settings
+        self._store_askers = store_askers  # False: answers are stored without who asked
         self._store = store
         self._embedder = embedder
         self._chat = chat
@@ -268,11 +270,13 @@ class Engine:
         await self._store.feedback.save_answer(
             StoredAnswer(
                 id=answer_id,
-                asker=question.asker.user_id,
+                asker=question.asker.user_id if self._store_askers else None,
                 question=question.text,
                 answer=answer.text,
                 sources=[source_record(c) for c in answer.citations],
                 answered=answer.answered,
+                platform=question.platform,
+                answer_ms=answer.timings.total_ms,
             )
         )
         if question.conversation_id and self._settings.memory_turns:

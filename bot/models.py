@@ -43,6 +43,7 @@ class Question:
     asker_groups: frozenset[str] = frozenset()
     conversation_id: str | None = None
     private: bool = True
+    platform: str = "cli"  # where it was asked, as the adapter names it; stored for insights
 
 
 @dataclass(frozen=True)

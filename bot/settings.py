@@ -181,6 +181,19 @@ class ServeSettings(Section):
         return frozenset(a.strip() for a in self.admins.split(",") if a.strip())
 
 
+# --- Insights (issue 17) ---------------------------------------------------------------------
+class InsightsSettings(Section):
+    """The question log insights read: how long it is kept, whether askers are stored, and
+    when the weekly digest goes to the admins."""
+
+    question_log_days: int = Field(90, ge=1, validation_alias=env("DESKMATE_QUESTION_LOG_DAYS"))
+    store_askers: bool = Field(True, validation_alias=env("DESKMATE_STORE_ASKERS"))
+    digest_cron: str = Field("0 9 * * mon", validation_alias=env("DESKMATE_DIGEST_CRON"))
+
+
+# --- end of insights ---------------------------------------------------------------------------
+
+
 class Settings(BaseModel):
     """Every setting the engine and the indexer read, by section."""
 
@@ -192,6 +205,7 @@ class Settings(BaseModel):
     retrieval: RetrievalSettings
     indexing: IndexingSettings
     serve: ServeSettings
+    insights: InsightsSettings
 
     @model_validator(mode="before")
     @classmethod

@@ -60,7 +60,8 @@ HELP = (
     "• Ask me anything: mention me in a channel, or message me directly.\n"
     "• `{command} ask <question>` answers privately.\n"
     "• `{command} status` shows what I know.\n"
-    "• `{command} reindex [source]` re-indexes (admins only)."
+    "• `{command} reindex [source]` re-indexes (admins only).\n"
+    "• `{command} admin` sends you a sign-in link to the admin console (admins only)."
 )
 # --- Microsoft Teams ---------------------------------------------------------------------
 TEAMS_WELCOME = (
@@ -78,6 +79,7 @@ TEAMS_HELP = (
     "or just type it in a 1:1 chat with me.\n"
     "- **status**: what I know and when it was last indexed.\n"
     "- **reindex** [source]: re-index every source, or just one (admins only).\n"
+    "- **admin**: a sign-in link to the admin console, in a 1:1 chat (admins only).\n"
     "- **help**: this message."
 )
 TEAMS_STATUS_TITLE = "**What I know**"
@@ -125,3 +127,38 @@ def unusable_question(error: UnusableQuestion, limit: int) -> str:
     if error.kind == "too_long":
         return QUESTION_TOO_LONG.format(limit=limit)
     return EMPTY_QUESTION
+
+
+# --- The admin console ---------------------------------------------------------------------
+ADMIN_NOT_ADMIN = "Only Deskmate admins can open the admin console."
+ADMIN_LINK = (
+    "Your sign-in link to the Deskmate admin console (it works once, for {minutes} minutes; "
+    "don't share it): {link}"
+)
+ADMIN_LINK_PRIVATE_ONLY = (
+    "Ask me for the admin console in a 1:1 chat: sign-in links are only sent privately."
+)
+CONSOLE_SIGN_IN_NEEDED = (
+    "Sign in first: ask Deskmate for a link with `/deskmate admin` in Slack or `admin` in a "
+    "1:1 chat in Teams (admins only). Scripts send DESKMATE_ADMIN_TOKEN as a bearer token."
+)
+CONSOLE_LINK_REFUSED = (
+    "This sign-in link has expired or was used already. Ask Deskmate for a new one with "
+    "`/deskmate admin` in Slack or `admin` in Teams."
+)
+CONSOLE_FORBIDDEN = (
+    "This request was refused: it did not carry the form's security token. Reload the page "
+    "and try again."
+)
+CONSOLE_SIGNED_OUT = "You are signed out of the Deskmate admin console."
+CONSOLE_REINDEX_STARTED = "Re-indexing {source}: the run is listed below; reload to follow it."
+# --- The weekly digest to the admins ----------------------------------------------------------
+DIGEST_TITLE = (
+    "Deskmate this week: {questions} questions, {answered} answered, {up} 👍 and {down} 👎."
+)
+DIGEST_GAPS = "Top knowledge gaps (questions the knowledge base did not answer well):"
+DIGEST_GAP = "• “{name}”: {size} questions ({trend} on the week before), owner: {owner}"
+DIGEST_NO_OWNER = "no contact in sources.yaml"
+DIGEST_NO_GAPS = "No knowledge gaps this week."
+DIGEST_COMMENTS = "Comments left with a 👎:"
+DIGEST_COMMENT = "• “{comment}” on “{question}”"

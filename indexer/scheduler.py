@@ -21,12 +21,12 @@ MISFIRE_GRACE_S = 3600
 JOB_ID = "reindex"
 
 
-def cron_trigger(cron: str, timezone: str) -> CronTrigger:
+def cron_trigger(cron: str, timezone: str, setting: str = "DESKMATE_REINDEX_CRON") -> CronTrigger:
     try:
         return CronTrigger.from_crontab(cron, timezone=timezone)
     except (ValueError, LookupError) as exc:
         raise ConfigError(
-            f"DESKMATE_REINDEX_CRON={cron!r} / DESKMATE_TIMEZONE={timezone!r} is not valid: {exc}"
+            f"{setting}={cron!r} / DESKMATE_TIMEZONE={timezone!r} is not valid: {exc}"
         ) from exc
 
 
@@ -58,11 +58,26 @@ def add_housekeeping(scheduler: AsyncIOScheduler, job: Callable[[], Awaitable[An
     )
 
 
+def add_digest(
+    scheduler: AsyncIOScheduler, cron: str, timezone: str, job: Callable[[], Awaitable[Any]]
+) -> None:
+    """The weekly digest to the admins (DESKMATE_DIGEST_CRON); every replica schedules it,
+    the job itself sends once per week across them."""
+    scheduler.add_job(
+        _logged(job),
+        cron_trigger(cron, timezone, "DESKMATE_DIGEST_CRON"),
+        id="digest",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=MISFIRE_GRACE_S,
+    )
+
+
 def _logged(job: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
         try:
             await job()
         except Exception:
-            log.exception("scheduled re-index failed")
+            log.exception("scheduled job failed")
 
     return run

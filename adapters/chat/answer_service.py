@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from adapters import metrics
 from adapters.chat.references import new_reference
@@ -80,7 +80,7 @@ class AnswerService:
             return Reply(None, texts.RATE_LIMITED, reference)
         try:
             async with self._slots:
-                answer = await self._engine.answer(question, on_text)
+                answer = await self._engine.answer(replace(question, platform=platform), on_text)
         except StoreUnavailable:
             log.warning(
                 "knowledge base unavailable (ref %s)", reference, extra=_ids(reference, platform)

@@ -1,9 +1,11 @@
-"""Commands, whichever platform they are typed on: `help`, `status`, `reindex [source…]` and
-`ask <question>`; any other text is a question.
+"""Commands, whichever platform they are typed on: `help`, `status`, `reindex [source…]`,
+`admin` (a sign-in link to the admin console) and `ask <question>`; any other text is a
+question.
 
 The handlers return neutral results (texts, or the facts a status shows); each platform renders
-them. `reindex` is for the ids in `DESKMATE_ADMINS` and runs as one background job for every
-platform, so a request while a run is in progress anywhere is refused.
+them. `reindex` and `admin` are for the ids in `DESKMATE_ADMINS`; `reindex` runs as one
+background job for every platform, so a request while a run is in progress anywhere is
+refused.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from adapters.chat.reindex_requests import Notify, Reindexer
+from adapters.console.auth import SignIns
 from adapters.runtime import Runtime
 from bot import texts
 from bot.errors import ConfigError
 from bot.store import SourceStats
 from bot.store.runs import IndexRun
 
-CommandName = Literal["ask", "status", "reindex", "help"]
+CommandName = Literal["ask", "status", "reindex", "admin", "help"]
 log = logging.getLogger(__name__)
 
 COUNT_KEYS = ("added", "updated", "unchanged", "deleted", "failed")  # a run's counts, as shown
@@ -51,6 +54,8 @@ def parse(text: str) -> Command:
         return Command("help")
     if name == "status" and not rest.strip():
         return Command("status")
+    if name == "admin" and not rest.strip():
+        return Command("admin")
     if name == "reindex":
         return Command("reindex", rest.strip())
     if name == "ask":
@@ -82,9 +87,17 @@ class Knowledge:
 
 
 class Commands:
-    def __init__(self, runtime: Runtime, reindexer: Reindexer) -> None:
+    def __init__(self, runtime: Runtime, reindexer: Reindexer, sign_ins: SignIns) -> None:
         self._runtime = runtime
         self._reindexer = reindexer
+        self._sign_ins = sign_ins
+
+    async def admin_link(self, admin: str) -> str:
+        """A one-time sign-in link to the admin console, to show only to `admin`; the caller
+        has checked `is_admin` and that the reply is private."""
+        link = await self._sign_ins.link(admin)
+        minutes = self._runtime.settings.console.admin_link_minutes
+        return texts.ADMIN_LINK.format(link=link, minutes=minutes)
 
     async def status(self, groups: frozenset[str]) -> Status:
         """What readers with `groups` may know about: only sources of documents they may see."""

@@ -11,12 +11,19 @@ from typing import Any
 from adapters.chat.answer_service import AnswerService
 from adapters.chat.commands import Commands
 from adapters.chat.deliveries import Deliveries
+from adapters.chat.digest import digest_text
 from adapters.chat.feedback import Feedback
 from adapters.chat.reindex_requests import Notify, Reindexer, summary_text
+from adapters.console.auth import SignIns
 from adapters.runtime import Runtime
 from bot import texts
+from bot.insights import Period, build_report
 
 log = logging.getLogger(__name__)
+
+DIGEST_JOB = "weekly-digest"
+DIGEST_DAYS = 7
+DIGEST_MIN_HOURS = 24 * DIGEST_DAYS - 12  # one digest a week across replicas, some clock slack
 
 
 class Services:
@@ -30,7 +37,10 @@ class Services:
             runtime.settings.retrieval.max_question_chars,
         )
         self.reindexer = Reindexer(runtime)
-        self.commands = Commands(runtime, self.reindexer)
+        self.sign_ins = SignIns(
+            runtime.store.admin, runtime.settings.console, runtime.settings.serve.port
+        )
+        self.commands = Commands(runtime, self.reindexer, self.sign_ins)
         self.deliveries = Deliveries(runtime.store.feedback)
         self.accepting = True
         self.admin_notifiers: list[Notify] = []
@@ -52,6 +62,26 @@ class Services:
                 await notify(message)
             except Exception:
                 log.exception("could not tell the admins about a failed scheduled re-index")
+
+    async def weekly_digest(self) -> bool:
+        """The week's gaps and 👎 to the admins; True when this replica sent it (every replica
+        runs the job, the first to claim the week sends)."""
+        if not self.admin_notifiers:
+            return False
+        if not await self.runtime.store.admin.claim_job(DIGEST_JOB, DIGEST_MIN_HOURS):
+            log.info("weekly digest: already sent by another replica")
+            return False
+        runtime = self.runtime
+        report = await build_report(
+            runtime.store, runtime.embedder, runtime.contacts, Period.last(DIGEST_DAYS)
+        )
+        message = digest_text(report)
+        for notify in self.admin_notifiers:
+            try:
+                await notify(message)
+            except Exception:
+                log.exception("could not send the weekly digest to the admins")
+        return True
 
     def background(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run `work` after the platform has been acknowledged; kept until it ends."""

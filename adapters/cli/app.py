@@ -251,6 +251,56 @@ def status(
     _run(settings, job)
 
 
+SINCE_UNITS = {"h": 1 / 24, "d": 1.0, "w": 7.0}
+
+
+def since_days(value: str) -> float:
+    """`7d`, `24h` or `2w` as days; anything else is refused with what to write."""
+    number, unit = value[:-1], value[-1:].lower()
+    try:
+        days = float(number) * SINCE_UNITS[unit]
+    except (KeyError, ValueError):
+        raise typer.BadParameter("write a number and h, d or w, e.g. 7d, 24h or 2w") from None
+    if days <= 0:
+        raise typer.BadParameter("the period must be longer than nothing, e.g. 7d")
+    return days
+
+
+@app.command()
+def report(
+    since: Annotated[
+        str, typer.Option("--since", help="The period to report on: 24h, 7d, 4w")
+    ] = "7d",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Write a self-contained HTML report here")
+    ] = None,
+) -> None:
+    """Knowledge gaps, feedback, documents and usage over a period."""
+    from adapters.cli.report_view import print_report
+    from adapters.console.rendering import report_html
+    from bot.insights import Period, build_report
+    from bot.insights.export import report_data
+
+    days = since_days(since)
+    settings = _settings()
+
+    async def job(runtime: Runtime) -> None:
+        runtime.require_current_embeddings()
+        found = await build_report(
+            runtime.store, runtime.embedder, runtime.contacts, Period.last(days)
+        )
+        if html is not None:
+            html.write_text(report_html(found), encoding="utf-8")
+            err.print(f"wrote {html}")
+        if as_json:
+            console.print_json(json.dumps(report_data(found)))
+        elif html is None:
+            print_report(console, found)
+
+    _run(settings, job)
+
+
 def next_reindex(settings: AppSettings) -> datetime | None:
     """When `deskmate serve` will next re-index, from DESKMATE_REINDEX_CRON."""
     from indexer.scheduler import cron_trigger

@@ -1,4 +1,5 @@
-"""The slash command: `/deskmate ask <question>`, `status`, `reindex [source…]`, `help`.
+"""The slash command: `/deskmate ask <question>`, `status`, `reindex [source…]`, `admin`,
+`help`.
 
 Whatever name the command has in the app manifest, it is handled here; what each command
 means is `adapters.chat.commands`. Help and refusals are the acknowledgement itself; everything
@@ -68,6 +69,8 @@ def register(app: AsyncApp, replies: Replies) -> None:
             await ack(text=texts.HELP.format(command=command["command"]))
         elif parsed.name == "reindex" and not is_admin(admins, command["user_id"]):
             await ack(text=texts.REINDEX_NOT_ADMIN)
+        elif parsed.name == "admin" and not is_admin(admins, command["user_id"]):
+            await ack(text=texts.ADMIN_NOT_ADMIN)
         elif parsed.name == "ask":
             await ack(text=texts.LOOKING_UP if parsed.argument else texts.EMPTY_QUESTION)
         else:
@@ -88,6 +91,8 @@ def register(app: AsyncApp, replies: Replies) -> None:
             message = mrkdwn_message(status)
         elif parsed.name == "reindex" and is_admin(admins, user):
             message = text_message(await _safely(_reindex(replies, user, parsed.sources)))
+        elif parsed.name == "admin" and is_admin(admins, user):  # ephemeral: the asker's only
+            message = text_message(await _safely(services.commands.admin_link(user)))
         else:
             return
         await replies.ephemeral(place, user, message, respond)

@@ -1,5 +1,5 @@
-"""Commands typed to the bot (`help`, `status`, `reindex [source]`) and the welcome text, as
-Teams Markdown; what each command means is `adapters.chat.commands`.
+"""Commands typed to the bot (`help`, `status`, `reindex [source]`, `admin`) and the welcome
+text, as Teams Markdown; what each command means is `adapters.chat.commands`.
 
 The admin hears how a re-index ended through a proactive message to the conversation they
 asked in.
@@ -29,6 +29,8 @@ class Commands:
             text = texts.TEAMS_HELP
         elif command.name == "status":
             text = status_text(await self._commands.status(self._audience(context)))
+        elif command.name == "admin":
+            text = await self.admin_link(context)
         else:
             text = await self.reindex(context, command.sources)
         await context.send_activity(text)
@@ -39,6 +41,15 @@ class Commands:
             return frozenset({EVERYONE})
         asker = questions.asker_of(context.activity, None)
         return self._services.runtime.directory.groups_of(asker)
+
+    async def admin_link(self, context: TurnContext) -> str:
+        """A sign-in link, only in a 1:1 chat with an admin: no one else may see it."""
+        sender = context.activity.from_property
+        if not is_admin(self._services.settings.serve.admin_ids, sender.aad_object_id, sender.id):
+            return texts.ADMIN_NOT_ADMIN
+        if not questions.is_personal(context.activity):
+            return texts.ADMIN_LINK_PRIVATE_ONLY
+        return await self._commands.admin_link(sender.aad_object_id or sender.id)
 
     async def reindex(self, context: TurnContext, only: tuple[str, ...]) -> str:
         sender = context.activity.from_property

@@ -23,9 +23,11 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from bot.database import database_url, redact
 from bot.errors import StoreUnavailable
 from bot.settings import Settings
+from bot.store.admin import AdminStore
 from bot.store.conversations import ConversationStore
 from bot.store.documents import DocumentStore
 from bot.store.feedback import FeedbackStore
+from bot.store.insights import InsightStore
 from bot.store.migrations import SCHEMA_VERSION, migrate, schema_version
 from bot.store.runs import RunStore
 from bot.store.search import SearchStore
@@ -61,6 +63,8 @@ class Store:
         self.conversations = ConversationStore(pool, settings.retrieval.memory_ttl_hours)
         self.feedback = FeedbackStore(pool)
         self.sync = SyncStore(pool)
+        self.insights = InsightStore(pool)
+        self.admin = AdminStore(pool)
 
     async def stats(self, groups: frozenset[str] | None = None) -> list[SourceStats]:
         """Documents and chunks per source; with `groups`, only of documents they may see

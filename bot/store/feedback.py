@@ -14,11 +14,13 @@ from bot.models import Citation
 @dataclass(frozen=True)
 class StoredAnswer:
     id: str
-    asker: str
+    asker: str | None  # None when questions are stored without askers
     question: str
     answer: str
     sources: list[dict[str, Any]]
     answered: bool
+    platform: str = "cli"
+    answer_ms: float | None = None
 
 
 def source_record(citation: Citation) -> dict[str, Any]:
@@ -53,8 +55,9 @@ class FeedbackStore:
     async def save_answer(self, answer: StoredAnswer) -> None:
         async with self._pool.connection() as conn:
             await conn.execute(
-                "INSERT INTO answers (id, asker, question, answer, sources, answered) "
-                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO answers (id, asker, question, answer, sources, answered, "
+                "platform, answer_ms) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (id) DO NOTHING",
                 (
                     answer.id,
                     answer.asker,
@@ -62,13 +65,16 @@ class FeedbackStore:
                     answer.answer,
                     Jsonb(answer.sources),
                     answer.answered,
+                    answer.platform,
+                    answer.answer_ms,
                 ),
             )
 
     async def answer(self, answer_id: str) -> StoredAnswer | None:
         async with self._pool.connection() as conn:
             cur = await conn.execute(
-                "SELECT id, asker, question, answer, sources, answered FROM answers WHERE id = %s",
+                "SELECT id, asker, question, answer, sources, answered, platform, answer_ms "
+                "FROM answers WHERE id = %s",
                 (answer_id,),
             )
             row = await cur.fetchone()
@@ -114,6 +120,22 @@ class FeedbackStore:
         async with self._pool.connection() as conn:
             cur = await conn.execute("SELECT rating, count(*) FROM feedback GROUP BY rating")
             return {int(r): int(n) for r, n in await cur.fetchall()}
+
+    async def expire_answers(self, older_than_days: int) -> int:
+        """The question log's retention: answers older than `older_than_days` are deleted,
+        and the question and answer texts copied into their feedback are blanked (the
+        rating and comment stay counted)."""
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "DELETE FROM answers WHERE created_at < now() - make_interval(days => %s)",
+                (older_than_days,),
+            )
+            await conn.execute(
+                "UPDATE feedback SET question = '', answer = '' "
+                "WHERE created_at < now() - make_interval(days => %s) AND question <> ''",
+                (older_than_days,),
+            )
+            return cur.rowcount
 
     async def first_delivery(self, key: str) -> bool:
         """True the first time `key` is seen by any replica; False for every retry after."""

@@ -143,12 +143,42 @@ def _v5_source_sync(dim: int, vector_type: str) -> list[Statement]:
     ]
 
 
+def _v6_insights_and_admin(dim: int, vector_type: str) -> list[Statement]:
+    """What insights need of each answer (where it was asked, how long it took; the asker may
+    be left out), the admin console's one-time sign-in links and sessions (stored as hashes),
+    and when each cluster-wide scheduled job last ran (the weekly digest runs once)."""
+    return [
+        sql.SQL("ALTER TABLE answers ADD COLUMN platform text NOT NULL DEFAULT 'cli'"),
+        sql.SQL("ALTER TABLE answers ADD COLUMN answer_ms real"),
+        sql.SQL("ALTER TABLE answers ALTER COLUMN asker DROP NOT NULL"),
+        sql.SQL("CREATE INDEX answers_created ON answers (created_at)"),
+        sql.SQL("CREATE INDEX feedback_answer ON feedback (answer_id)"),
+        sql.SQL("""
+        CREATE TABLE admin_sign_ins (
+            token_hash bytea PRIMARY KEY,
+            admin text NOT NULL,
+            expires_at timestamptz NOT NULL,
+            used_at timestamptz)"""),
+        sql.SQL("""
+        CREATE TABLE admin_sessions (
+            token_hash bytea PRIMARY KEY,
+            admin text NOT NULL,
+            csrf text NOT NULL,
+            expires_at timestamptz NOT NULL)"""),
+        sql.SQL("""
+        CREATE TABLE job_runs (
+            job text PRIMARY KEY,
+            last_run_at timestamptz NOT NULL)"""),
+    ]
+
+
 MIGRATIONS: list[Migration] = [
     lambda dim, vt: _v1_knowledge_base(dim, vt),
     lambda dim, vt: _v2_conversations_and_feedback(dim, vt),
     lambda dim, vt: _v3_embeddings_inline(dim, vt),
     lambda dim, vt: _v4_lexeme_stats(dim, vt),
     lambda dim, vt: _v5_source_sync(dim, vt),
+    lambda dim, vt: _v6_insights_and_admin(dim, vt),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

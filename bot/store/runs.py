@@ -128,7 +128,18 @@ class RunStore:
                 "FROM index_runs ORDER BY id DESC LIMIT %s",
                 (limit,),
             )
-            return [
-                IndexRun(r[0], r[1], tuple(r[2]), r[3], r[4], r[5], r[6], r[7])
-                for r in await cur.fetchall()
-            ]
+            return [_run(r) for r in await cur.fetchall()]
+
+    async def get(self, run_id: int) -> IndexRun | None:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT id, trigger, sources, status, started_at, finished_at, counts, errors "
+                "FROM index_runs WHERE id = %s",
+                (run_id,),
+            )
+            row = await cur.fetchone()
+        return _run(row) if row else None
+
+
+def _run(r: tuple[Any, ...]) -> IndexRun:
+    return IndexRun(r[0], r[1], tuple(r[2]), r[3], r[4], r[5], r[6], r[7])

@@ -53,6 +53,7 @@ from tests.fakes.slack_api import (
     slash_command,
     view_submission,
 )
+from tests.integration.test_insights import PARKING
 
 ALICE, BOB, HR_LEAD, ADMIN = "U0ALICE", "U0BOB", "U0HRLEAD", "U0ADMIN"
 GENERAL = "C0GENERAL"  # Alice, Bob
@@ -845,3 +846,42 @@ async def test_a_scheduled_reindex_with_failures_is_reported_in_the_admin_channe
     assert "broken.pdf" in report.args["text"]
     assert "1 failed" in report.args["text"]
     assert len(api.calls_to("chat.postMessage", channel="C0ADMINS")) == 1  # clean runs: quiet
+
+
+async def test_slash_admin_answers_an_admin_alone_with_a_one_time_sign_in_link(
+    deskmate: Deskmate,
+) -> None:
+    await deskmate.command("admin", user=ADMIN)
+
+    (reply,) = deskmate.ephemerals(ADMIN)
+    link = re.search(r"http://localhost:\d+/admin/sign-in/\S+", reply.text)
+    assert link is not None
+    token = link[0].rsplit("/", 1)[1]
+    assert await deskmate.services.sign_ins.spend(token) == ADMIN
+    assert await deskmate.services.sign_ins.spend(token) is None  # once only
+    assert not deskmate.api.calls_to("chat.postMessage")  # never in the channel
+
+
+async def test_slash_admin_is_refused_to_someone_who_is_not_an_admin(deskmate: Deskmate) -> None:
+    shown = await deskmate.command("admin", user=ALICE)
+
+    assert shown == texts.ADMIN_NOT_ADMIN
+    assert not deskmate.ephemerals(ALICE)
+
+
+async def test_the_weekly_digest_tells_the_admin_channel_the_gaps_with_owners_once_per_week(
+    sample_db: str, tmp_path: Path, api: FakeSlackApi
+) -> None:
+    settings = slack_settings(sample_db, tmp_path, api, admin_channel="C0ADMINS")
+    async with running(settings, api) as deskmate:
+        for text in PARKING:
+            await deskmate.command(f"ask {text}", user=ALICE)
+        assert await deskmate.services.weekly_digest()
+        again = await deskmate.services.weekly_digest()  # another replica's run of the job
+
+    (digest,) = api.calls_to("chat.postMessage", channel="C0ADMINS")
+    assert digest.text.startswith("Deskmate this week: 3 questions, 0% answered")
+    assert "3 questions (+3 on the week before)" in digest.text
+    assert "park" in digest.text
+    assert "owner: " in digest.text
+    assert again is False

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import socket
 import time
 import zipfile
@@ -844,3 +845,26 @@ def test_teams_package_without_an_app_id_says_how_to_give_one(tmp_path: Path) ->
     assert result.exit_code == 2
     assert "MICROSOFT_APP_ID" in result.output
     assert not (tmp_path / "x.zip").exists()
+
+
+async def test_admin_in_a_personal_chat_gives_an_admin_a_one_time_sign_in_link(
+    teams: Teams,
+) -> None:
+    reply = await teams.ask(teams.personal("admin", sender=HR_LEAD))
+
+    link = re.search(r"http://localhost:\d+/admin/sign-in/\S+", reply.body["text"])
+    assert link is not None
+    token = link[0].rsplit("/", 1)[1]
+    assert await teams.services.sign_ins.spend(token) == HR_LEAD["aadObjectId"]
+    assert await teams.services.sign_ins.spend(token) is None  # once only
+
+
+async def test_admin_is_refused_to_others_and_never_sent_to_a_channel(teams: Teams) -> None:
+    refused = await teams.ask(teams.personal("admin", sender=PAT))
+    in_channel = await teams.ask(teams.channel("admin", sender=HR_LEAD))
+
+    assert refused.body["text"] == texts.ADMIN_NOT_ADMIN
+    assert in_channel.body["text"] == texts.ADMIN_LINK_PRIVATE_ONLY
+    async with teams.services.runtime.store.pool.connection() as conn:
+        cur = await conn.execute("SELECT count(*) FROM admin_sign_ins")
+        assert await cur.fetchone() == (0,)
