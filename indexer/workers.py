@@ -64,7 +64,7 @@ class ParsePool:
                 await self._discard(worker)
                 return failed(job, _timed_out(self._limits.parse_timeout))
             except WorkerDied:
-                code = await self._discard(worker)
+                code = await self._discard(worker, exited=True)
                 return failed(job, f"the parser process died while reading it (exit code {code})")
             except BaseException:
                 await self._discard(worker)
@@ -82,9 +82,12 @@ class ParsePool:
         self._all.add(worker)
         return worker
 
-    async def _discard(self, worker: _Worker) -> int | None:
+    async def _discard(self, worker: _Worker, *, exited: bool = False) -> int | None:
         self._all.discard(worker)
-        return await worker.stop()
+        return await worker.stop(exited=exited)
+
+
+EXIT_WAIT_S = 5.0  # how long a worker whose pipe closed may take to be seen exiting
 
 
 def _timed_out(seconds: float) -> str:
@@ -119,7 +122,7 @@ class _Worker:
             await worker.stop()
             raise
         if ready != _READY:
-            code = await worker.stop()
+            code = await worker.stop(exited=ready is None)
             raise DeskmateError(
                 f"a parse worker (`{sys.executable} -m indexer.workers`) did not start "
                 f"(exit code {code}); check that Deskmate is installed in that interpreter"
@@ -133,8 +136,16 @@ class _Worker:
             raise WorkerDied(f"unexpected reply {type(result).__name__}")
         return result
 
-    async def stop(self) -> int | None:
-        """Kill the process (if it still runs) and return its exit code."""
+    async def stop(self, *, exited: bool = False) -> int | None:
+        """Kill the process (if it still runs) and return its exit code.
+
+        A worker that `exited` (its pipe closed) is first given a moment to be reaped by the
+        child watcher: killing it at once would make the subprocess module poll, and reap,
+        the dead child itself, and asyncio would then report exit code 255, not the real one.
+        """
+        if exited:
+            with contextlib.suppress(TimeoutError):
+                return await asyncio.wait_for(asyncio.shield(self._process.wait()), EXIT_WAIT_S)
         with contextlib.suppress(ProcessLookupError):
             self._process.kill()
         return await self._process.wait()
