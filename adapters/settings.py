@@ -4,6 +4,7 @@ console's."""
 from __future__ import annotations
 
 from adapters.console.settings import ConsoleSettings
+from adapters.chat.settings import NativeSettings
 from adapters.slack.settings import SlackSettings
 from adapters.teams.settings import TeamsSettings
 from bot.settings import Settings
@@ -12,4 +13,5 @@ from bot.settings import Settings
 class AppSettings(Settings):
     slack: SlackSettings
     teams: TeamsSettings
+    native: NativeSettings
     console: ConsoleSettings

@@ -86,13 +86,12 @@ async def test_a_slack_retry_storm_across_two_replicas_gets_one_answer_per_quest
     await _settle(services)
 
     assert {status for status, _ in statuses} == {200}
-    placeholders = api.calls_to("chat.postMessage", channel=CHANNEL)
-    assert sorted(p.args["thread_ts"] for p in placeholders) == [
+    streams = api.calls_to("chat.startStream", channel=CHANNEL)
+    assert sorted(p.args["thread_ts"] for p in streams) == [
         f"1700000100.{i:06d}" for i in range(len(QUESTIONS))
     ]
-    assert len([c for c in api.calls_to("chat.update", channel=CHANNEL) if c.buttons()]) == len(
-        QUESTIONS
-    )
+    stops = api.calls_to("chat.stopStream", channel=CHANNEL)
+    assert len([c for c in stops if c.feedback()]) == len(QUESTIONS)
 
 
 def _teams_question(service_url: str, text: str) -> dict[str, Any]:
