@@ -296,6 +296,53 @@ async def test_an_empty_mention_is_asked_for_a_question(deskmate: Deskmate) -> N
     assert texts.EMPTY_QUESTION in reply.text
 
 
+# --- the agent messaging experience ----------------------------------------------------------
+
+
+def home_opened(user: str, channel: str, tab: str = "messages") -> dict[str, Any]:
+    return {"type": "app_home_opened", "user": user, "channel": channel, "tab": tab, "event_ts": T1}
+
+
+async def test_opening_the_messages_tab_suggests_prompts_about_documents_the_person_may_see(
+    deskmate: Deskmate,
+) -> None:
+    for event in (
+        home_opened(ALICE, DM),
+        home_opened(HR_LEAD, HR_DM),
+        home_opened(BOB, "D0B", "home"),
+    ):
+        status, _ = await deskmate.slack.event(event)
+        assert status == 200
+    await deskmate.settle()
+
+    alice, hr_lead = deskmate.api.calls_to("assistant.threads.setSuggestedPrompts")
+    assert alice.args["channel_id"] == DM
+    assert "thread_ts" not in alice.args  # with one, agent apps' prompts silently fail
+    prompts = alice.args["prompts"]
+    assert 1 <= len(prompts) <= 4
+    assert all(p["title"] and p["message"] for p in prompts)
+    assert "What should I know about Paid Time Off Policy?" in [p["message"] for p in prompts]
+    assert restricted_in(json.dumps(prompts)) == []
+    assert hr_lead.args["channel_id"] == HR_DM  # the Home tab (Bob's) gets none
+
+
+async def test_configured_suggested_prompts_are_used_as_they_are(
+    sample_db: str, tmp_path: Path, api: FakeSlackApi
+) -> None:
+    settings = slack_settings(
+        sample_db, tmp_path, api, suggested_prompts="How do I expense travel? | Who is on call?"
+    )
+    async with running(settings, api) as deskmate:
+        await deskmate.slack.event(home_opened(ALICE, DM))
+        await deskmate.settle()
+
+    (call,) = api.calls_to("assistant.threads.setSuggestedPrompts")
+    assert [p["message"] for p in call.args["prompts"]] == [
+        "How do I expense travel?",
+        "Who is on call?",
+    ]
+
+
 # --- odd and hostile questions ---------------------------------------------------------------
 
 MASS_PING = re.compile(r"<!(?:channel|here|everyone)[|>]|(?<![\w.+-])@(?:channel|here|everyone)\b")
