@@ -3,8 +3,8 @@ console's."""
 
 from __future__ import annotations
 
-from adapters.console.settings import ConsoleSettings
 from adapters.chat.settings import NativeSettings
+from adapters.console.settings import ConsoleSettings
 from adapters.slack.settings import SlackSettings
 from adapters.teams.settings import TeamsSettings
 from bot.settings import Settings

@@ -179,3 +179,5 @@ DEFAULT_PROMPTS = (
     "Who do I ask about my payslip?",
 )
 ATTACHMENTS_IGNORED = "I can't read attachments yet; I answered from the text."
+TEAMS_SEARCHING = "Searching the handbook…"
+TEAMS_MORE_SOURCES = "Also see:"

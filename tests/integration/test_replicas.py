@@ -123,10 +123,10 @@ async def test_duplicate_teams_activities_across_two_replicas_get_one_answer_eac
 
         responses = await asyncio.gather(*posts)
         await _settle(services)
-        await connector.wait_for(lambda c: len([m for m in c.messages() if m.card]) >= 4)
+        await connector.wait_for(lambda c: len(c.answers()) >= 4)
         await asyncio.sleep(0.5)  # a late duplicate would show up now
 
         assert {r.status for r in responses} == {201}
-        cards = [m for m in connector.messages() if m.card]
+        cards = connector.answers()
         replied_to = sorted(m.body.get("replyToId") for m in cards)
         assert replied_to == sorted(a["id"] for a in activities)
