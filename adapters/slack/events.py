@@ -35,7 +35,11 @@ def register(app: AsyncApp, replies: Replies) -> None:
             str(event["user"]),
             place_of(event),
             bot_user_id=context.bot_user_id,
-            asked=Asked(ts=event.get("ts"), team=event.get("team") or body.get("team_id")),
+            asked=Asked(
+                ts=event.get("ts"),
+                team=event.get("team") or body.get("team_id"),
+                files=bool(event.get("files")),
+            ),
         )
 
     async def on_mention(

@@ -53,6 +53,7 @@ class Extras:
     contact: str | None = None  # "Ask a human" hands the question to this contact
     shareable: bool = False  # an ephemeral answer that may be shared in the channel
     header: str | None = None  # e.g. who asked, when an answer is shared
+    note: str | None = None  # e.g. that attachments were not read
 
 
 # --- Markdown -> mrkdwn ---------------------------------------------------------------------
@@ -326,7 +327,8 @@ def answer_messages(answer: Answer, extras: Extras | None = None) -> list[Messag
 
 def tail_blocks(view: AnswerView, extras: Extras) -> list[Block]:
     """What follows the answer's text: its note, sources, feedback and other buttons."""
-    tail = [context("⚠️ " + escape(view.note))] if view.note else []
+    tail = [context("📎 " + escape(extras.note))] if extras.note else []
+    tail += [context("⚠️ " + escape(view.note))] if view.note else []
     return tail + source_blocks(view) + action_blocks(view, extras)
 
 

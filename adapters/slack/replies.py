@@ -35,6 +35,7 @@ from adapters.slack.questions import (
 )
 from adapters.slack.render import Extras, Message, answer_messages, text_message
 from adapters.slack.streaming import NativeStream, Target, UpdateBudget, UpdatedMessage
+from adapters.slack.threads import thread_context
 from bot import texts
 from bot.models import Answer
 
@@ -50,6 +51,7 @@ class Asked:
 
     ts: str | None = None
     team: str | None = None
+    files: bool = False  # it came with files or images
 
 
 Listener = Callable[..., Awaitable[None]]
@@ -106,8 +108,11 @@ class Replies:
                 self.members,
                 bot_user_id=bot_user_id,
                 conversation_id=place.conversation_id(target.root_ts),
+                thread=await self._earlier_in_thread(place, asked, bot_user_id),
             )
-            reply = await self.services.answers.ask(question, PLATFORM, target.on_text)
+            reply = await self.services.answers.ask(
+                question, PLATFORM, target.on_text, attachments=asked.files
+            )
             await target.finish(self.render(reply, Extras(header=header)))
         except Exception:
             log.exception("could not answer on Slack (ref %s)", reference)
@@ -124,6 +129,21 @@ class Replies:
             except SlackApiError as exc:
                 log.info("Slack refused to stream (%s); posting and updating", error_code(exc))
         return await UpdatedMessage.post(self.client, place, self._pacer)
+
+    async def _earlier_in_thread(
+        self, place: Place, asked: Asked, bot_user_id: str | None
+    ) -> tuple[str, ...]:
+        """People's messages before a question asked inside a thread (not at its root)."""
+        if not (place.thread_ts and asked.ts and place.thread_ts != asked.ts):
+            return ()
+        return await thread_context(
+            self.client,
+            place.channel,
+            place.thread_ts,
+            asked.ts,
+            bot_user_id=bot_user_id,
+            limit=self.services.settings.thread_context_messages,
+        )
 
     def _pacer(self, send: Send) -> PacedText:
         """Partial text at most every DESKMATE_STREAM_INTERVAL, within the workspace budget."""
@@ -173,11 +193,17 @@ class Replies:
 
     def render(self, reply: Reply, extras: Extras) -> list[Message]:
         if reply.answer is None:
-            return [text_message(reply.text)]
+            note = f"\n\n_{reply.attachment_note}_" if reply.attachment_note else ""
+            return [text_message(reply.text + note)]
         contact = self.contact_for(reply.answer)
         return answer_messages(
             reply.answer,
-            Extras(contact=contact, shareable=extras.shareable, header=extras.header),
+            Extras(
+                contact=contact,
+                shareable=extras.shareable,
+                header=extras.header,
+                note=reply.attachment_note,
+            ),
         )
 
     def contact_for(self, answer: Answer) -> str | None:

@@ -121,10 +121,11 @@ def _shortened(text: str, limit: int) -> str:
 def answer_activity(reply: Reply, *, private: bool) -> Activity:
     """An answer as a native AI message; anything else (an error with its reference id) as
     short text."""
+    note = f"\n\n_{reply.attachment_note}_" if reply.attachment_note else ""
     if reply.answer is None:
-        return MessageFactory.text(reply.text)
+        return MessageFactory.text(reply.text + note)
     view = views.view_of(reply.answer)
-    text = message_text(view)
+    text = message_text(view) + note
     activity = MessageFactory.text(text)
     activity.text_format = "markdown"
     activity.entities = [JsonEntity(ai_entity(view, text))]

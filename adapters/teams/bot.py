@@ -81,7 +81,8 @@ class DeskmateBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK is unt
             activity, command.argument, self._audience, listeners
         )
         reference = TurnContext.get_conversation_reference(activity)
-        self._services.background(self._answer(reference, question))
+        files = questions.has_files(activity)
+        self._services.background(self._answer(reference, question, attachments=files))
 
     async def _first_delivery(self, activity: Activity) -> bool:
         """Teams retries a delivery it thinks failed; answer each activity id once."""
@@ -90,18 +91,24 @@ class DeskmateBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK is unt
         key = f"{PLATFORM}:{activity.conversation.id}:{activity.id}"
         return await self._services.deliveries.first(key)
 
-    async def _answer(self, reference: ConversationReference, question: Question) -> None:
+    async def _answer(
+        self, reference: ConversationReference, question: Question, *, attachments: bool = False
+    ) -> None:
         streamed = self._streaming and questions.is_personal_conversation(reference.conversation)
 
         async def reply(context: TurnContext) -> None:
             if streamed:
                 stream = TeamsStream(context, self._interval)
                 await stream.inform(texts.TEAMS_SEARCHING)
-                result = await self._services.answers.ask(question, PLATFORM, stream.on_text)
+                result = await self._services.answers.ask(
+                    question, PLATFORM, stream.on_text, attachments=attachments
+                )
                 sent = await stream.finish(answers.answer_activity(result, private=True))
             else:
                 async with _typing(context):
-                    result = await self._services.answers.ask(question, PLATFORM)
+                    result = await self._services.answers.ask(
+                        question, PLATFORM, attachments=attachments
+                    )
                 answer = answers.answer_activity(result, private=question.private)
                 sent = await context.send_activity(answer)
             await self._remember(context, sent, result.answer.answer_id if result.answer else None)

@@ -67,6 +67,14 @@ def native_feedback(value: object) -> NativeFeedback | None:
     return NativeFeedback(rating, comment)
 
 
+FORMATTED_TEXT = "text/html"  # Teams' copy of the message itself, not a file
+
+
+def has_files(activity: Activity) -> bool:
+    """Whether the message came with files or images (which Deskmate cannot read)."""
+    return any((a.content_type or "") != FORMATTED_TEXT for a in activity.attachments or [])
+
+
 def conversation_of(conversation_id: str) -> str:
     """The conversation itself, without a channel's reply chain (`;messageid=`)."""
     return conversation_id.split(";")[0]

@@ -275,6 +275,42 @@ async def test_a_reply_in_the_thread_of_a_dm_answer_needs_no_mention_and_has_mem
     assert [q for q, _ in turns] == [ESPP, "and how much can I put in?"]
 
 
+async def test_a_follow_up_in_a_thread_takes_what_people_said_there_into_account(
+    deskmate: Deskmate,
+) -> None:
+    deskmate.api.threads[(GENERAL, T1)] = [
+        {
+            "type": "message",
+            "user": BOB,
+            "text": "How many days of paid time off do I get?",
+            "ts": T1,
+        },
+        {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "text": "calibration", "ts": T2},
+        {"type": "message", "user": ALICE, "text": f"<@{BOT_USER}> is that per year?", "ts": T3},
+    ]
+
+    follow_up = await deskmate.ask(app_mention("is that per year?", ALICE, GENERAL, T3, T1))
+
+    (read,) = deskmate.api.calls_to("conversations.replies", channel=GENERAL, ts=T1)
+    assert int(read.args["limit"]) <= 100  # bounded
+    assert "20 days" in follow_up.text  # Bob's question gave "that" its meaning
+
+
+async def test_a_question_with_a_file_says_the_file_was_not_read(deskmate: Deskmate) -> None:
+    screenshot = {"id": "F0SHOT", "name": "vpn-error.png", "mimetype": "image/png"}
+    event = direct_message("How do I connect to the VPN?", ALICE, DM, T1) | {
+        "subtype": "file_share",
+        "files": [screenshot],
+    }
+
+    reply = await deskmate.ask(event)
+    plain = await deskmate.ask(direct_message("How do I connect to the VPN?", ALICE, DM, T2))
+
+    assert texts.ATTACHMENTS_IGNORED in sources_of(reply)
+    assert reply.feedback() is not None  # answered from the text all the same
+    assert texts.ATTACHMENTS_IGNORED not in sources_of(plain)
+
+
 async def test_the_bots_own_messages_edits_and_other_bots_get_no_answer(
     deskmate: Deskmate,
 ) -> None:

@@ -155,6 +155,7 @@ class Teams:
         response = await self.post(question)
         assert response.status in (200, 201), await response.text()
         await self.connector.wait_for(lambda c: len(c.messages()) > before)
+        await self.services.idle()  # what follows the reply (remembering its answer) is done
         return self.connector.messages()[before]
 
 
@@ -378,6 +379,23 @@ async def test_other_peoples_mentions_keep_their_names_in_the_question(teams: Te
     stored = await teams.services.runtime.store.feedback.answer(await _answer_id(teams, reply))
     assert stored is not None
     assert stored.question == "can Dana approve my travel expenses?"
+
+
+async def test_a_question_with_an_image_says_the_image_was_not_read(teams: Teams) -> None:
+    question = teams.personal("How do I connect to the VPN?")
+    question["attachments"] = [
+        {"contentType": "image/png", "contentUrl": "https://smba.example/vpn-error.png"},
+        {"contentType": "text/html", "content": "<p>How do I connect to the VPN?</p>"},
+    ]
+    formatted_only = teams.personal("How do I connect to the VPN?")
+    formatted_only["attachments"] = [question["attachments"][1]]
+
+    reply = await teams.ask(question)
+    plain = await teams.ask(formatted_only)
+
+    assert texts.ATTACHMENTS_IGNORED in reply.body["text"]
+    assert reply.ai_message is not None  # answered from the text all the same
+    assert texts.ATTACHMENTS_IGNORED not in plain.body["text"]  # Teams' HTML copy is no file
 
 
 async def test_a_channel_message_without_a_mention_is_left_alone(teams: Teams) -> None:
