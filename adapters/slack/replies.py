@@ -142,7 +142,7 @@ class Replies:
             place.thread_ts,
             asked.ts,
             bot_user_id=bot_user_id,
-            limit=self.services.settings.thread_context_messages,
+            limit=self.services.settings.native.thread_context_messages,
         )
 
     def _pacer(self, send: Send) -> PacedText:

@@ -926,9 +926,7 @@ async def test_with_streaming_turned_off_a_streamed_answer_updates_looking_it_up
     sample_db: str, tmp_path: Path, api: FakeSlackApi, fake_openai: tuple[FakeOpenAI, str]
 ) -> None:
     llm, base_url = fake_openai
-    settings = slack_settings(
-        sample_db, tmp_path, api, openai_base_url=base_url, streaming=False
-    )
+    settings = slack_settings(sample_db, tmp_path, api, openai_base_url=base_url, streaming=False)
     words = " ".join(f"word{i}" for i in range(200))
     llm.script(Reply(f"The ESPP discount is 15% [1]. {words}"))
 
