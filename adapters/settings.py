@@ -3,6 +3,7 @@ console's."""
 
 from __future__ import annotations
 
+from adapters.chat.settings import NativeSettings
 from adapters.console.settings import ConsoleSettings
 from adapters.slack.settings import SlackSettings
 from adapters.teams.settings import TeamsSettings
@@ -12,4 +13,5 @@ from bot.settings import Settings
 class AppSettings(Settings):
     slack: SlackSettings
     teams: TeamsSettings
+    native: NativeSettings
     console: ConsoleSettings

@@ -86,8 +86,12 @@ def _member(i: int) -> dict[str, str]:
 def delivered(api: FakeSlackApi, connector: FakeBotConnector) -> tuple[int, int, int]:
     """(Slack answers, Teams answers, replies that are error texts)."""
     slack = answers(api, SLACK_CHANNEL)
-    teams = [m for m in connector.messages() if m.card]
+    teams = connector.answers()
     replies = [c.text for c in api.calls_to("chat.update", channel=SLACK_CHANNEL)]
+    replies += [
+        str(c.args.get("markdown_text") or "")
+        for c in api.calls_to("chat.stopStream", channel=SLACK_CHANNEL)
+    ]
     replies += [str(m.body.get("text") or "") for m in connector.messages()]
     failed = sum(any(f in reply for f in FAILURES) for reply in replies)
     return len(slack), len(teams), failed

@@ -82,8 +82,11 @@ def ts(i: int) -> str:
 
 
 def answers(api: FakeSlackApi, channel: str) -> list[Call]:
-    """Final answers: updates of a "looking it up" message that carry the feedback buttons."""
-    return [c for c in api.calls_to("chat.update", channel=channel) if c.buttons()]
+    """Final answers: the end of a stream (or an update of "looking it up") that carries the
+    feedback buttons."""
+    finals = api.calls_to("chat.stopStream", channel=channel)
+    finals += api.calls_to("chat.update", channel=channel)
+    return [c for c in finals if c.feedback()]
 
 
 async def until(condition: object, timeout: float, what: str) -> None:

@@ -128,11 +128,15 @@ class Engine:
         )
 
     async def _history(self, question: Question) -> list[tuple[str, str]]:
-        if not question.conversation_id or not self._settings.memory_turns:
-            return []
-        return await self._store.conversations.recent(
-            question.conversation_id, self._settings.memory_turns
-        )
+        """Earlier turns: people's messages in the thread (those not asked of Deskmate), then
+        Deskmate's own questions and answers there."""
+        stored: list[tuple[str, str]] = []
+        if question.conversation_id and self._settings.memory_turns:
+            stored = await self._store.conversations.recent(
+                question.conversation_id, self._settings.memory_turns
+            )
+        asked = {q for q, _ in stored} | {question.text}
+        return [*((m, "") for m in question.thread if m not in asked), *stored]
 
     async def _standalone(self, text: str, history: Sequence[tuple[str, str]]) -> str:
         """A follow-up condensed into a question that retrieval understands on its own."""

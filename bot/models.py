@@ -44,6 +44,7 @@ class Question:
     conversation_id: str | None = None
     private: bool = True
     platform: str = "cli"  # where it was asked, as the adapter names it; stored for insights
+    thread: tuple[str, ...] = ()  # people's earlier messages in the thread, oldest first
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,8 @@ def condense_user_message(history: Sequence[tuple[str, str]], question: str) -> 
     lines = []
     for asked, answered in history:
         lines.append(f"Employee: {asked}")
-        lines.append(f"Deskmate: {answered[:600]}")
+        if answered:  # a person's message in the thread has no answer of Deskmate's
+            lines.append(f"Deskmate: {answered[:600]}")
     lines.append(f"Follow-up: {question}")
     return "\n".join(lines)
 

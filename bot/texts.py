@@ -162,3 +162,22 @@ DIGEST_NO_OWNER = "no contact in sources.yaml"
 DIGEST_NO_GAPS = "No knowledge gaps this week."
 DIGEST_COMMENTS = "Comments left with a 👎:"
 DIGEST_COMMENT = "• “{comment}” on “{question}”"
+# --- platform-native AI answers (issue 14) --------------------------------------------------
+FEEDBACK_LABEL_UP = "This answer was helpful"
+FEEDBACK_LABEL_DOWN = "This answer was not helpful"
+WORKING_STATUS = "Searching the handbook…"
+WORKING_MESSAGES = (
+    "Searching the handbook…",
+    "Reading the most relevant pages…",
+    "Writing the answer with its sources…",
+)
+SUGGESTED_PROMPTS_TITLE = "Try asking:"
+SUGGESTED_PROMPT_FROM_TITLE = "What should I know about {title}?"
+DEFAULT_PROMPTS = (
+    "How many vacation days do I get?",
+    "How do I connect to the VPN?",
+    "Who do I ask about my payslip?",
+)
+ATTACHMENTS_IGNORED = "I can't read attachments yet; I answered from the text."
+TEAMS_SEARCHING = "Searching the handbook…"
+TEAMS_MORE_SOURCES = "Also see:"

@@ -26,11 +26,17 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Reply:
-    """An answer, or the text to show instead of one."""
+    """An answer, or the text to show instead of one. `attachments_ignored`: the question came
+    with files or images, which Deskmate cannot read; every platform says so with the reply."""
 
     answer: Answer | None
     text: str
     reference: str
+    attachments_ignored: bool = False
+
+    @property
+    def attachment_note(self) -> str | None:
+        return texts.ATTACHMENTS_IGNORED if self.attachments_ignored else None
 
     @property
     def failed(self) -> bool:
@@ -68,7 +74,19 @@ class AnswerService:
         self._limiter = RateLimiter(rate_limit_per_minute)
         self._slots = asyncio.Semaphore(concurrency)
 
-    async def ask(self, question: Question, platform: str, on_text: OnText | None = None) -> Reply:
+    async def ask(
+        self,
+        question: Question,
+        platform: str,
+        on_text: OnText | None = None,
+        *,
+        attachments: bool = False,
+    ) -> Reply:
+        """The reply to `question`; `attachments`: it came with files, never silently ignored."""
+        reply = await self._ask(question, platform, on_text)
+        return replace(reply, attachments_ignored=True) if attachments else reply
+
+    async def _ask(self, question: Question, platform: str, on_text: OnText | None) -> Reply:
         reference = new_reference()
         try:
             checked(question.text, self._max_chars)

@@ -23,10 +23,19 @@ class Feedback:
         metrics.FEEDBACK.labels("up" if rating > 0 else "down").inc()
         return texts.FEEDBACK_THANKS_UP if rating > 0 else texts.FEEDBACK_THANKS_DOWN
 
-    async def comment(self, answer_id: str, user: str, comment: str) -> str:
-        """The comment that follows a 👎 (already counted with the click)."""
-        await self._store.record(answer_id, self._platform, user, -1, comment)
+    async def comment(self, answer_id: str, user: str, comment: str, rating: Rating = -1) -> str:
+        """The comment that follows a rating (a 👎 on Slack; either on Teams), already
+        counted with the click."""
+        await self._store.record(answer_id, self._platform, user, rating, comment)
         return texts.FEEDBACK_COMMENT_THANKS
+
+    async def shown_in(self, conversation_id: str, message_id: str, answer_id: str) -> None:
+        """Remember which message shows an answer, for feedback that names the message."""
+        await self._store.remember_message(self._platform, conversation_id, message_id, answer_id)
+
+    async def answer_in(self, conversation_id: str, message_id: str) -> str | None:
+        """The answer a message of ours shows."""
+        return await self._store.answer_of_message(self._platform, conversation_id, message_id)
 
     async def answer(self, answer_id: str) -> StoredAnswer | None:
         """The answer a button belongs to, if it is still stored."""

@@ -26,6 +26,7 @@ class SourceLine:
     path: str = ""
     pages: tuple[int, ...] = ()
     updated: date | None = None
+    snippet: str = ""  # the cited passage; answers drawn again from the store have none
 
     @property
     def location(self) -> str:
@@ -76,6 +77,7 @@ def source_line(citation: Citation) -> SourceLine:
         citation.path,
         citation.pages,
         updated,
+        citation.snippet,
     )
 
 

@@ -22,7 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.chat.services import Services
 from adapters.settings import AppSettings
-from adapters.slack import commands, events, feedback, handoff, sharing
+from adapters.slack import assistant, commands, events, feedback, handoff, sharing
 from adapters.slack.members import Membership
 from adapters.slack.replies import Replies
 
@@ -74,7 +74,7 @@ def build_bolt_app(services: Services, client: AsyncWebClient | None = None) -> 
     replies = Replies(
         services, client, Membership(client, services.runtime.audience), services.runtime.contacts
     )
-    for module in (events, commands, feedback, handoff, sharing):
+    for module in (events, commands, feedback, handoff, sharing, assistant):
         module.register(app, replies)
     return app
 

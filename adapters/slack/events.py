@@ -12,7 +12,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from adapters.slack.questions import is_direct, place_of
-from adapters.slack.replies import Replies, acknowledge
+from adapters.slack.replies import Asked, Replies, acknowledge
 
 # Plain messages, files with a caption, and thread replies also sent to the channel.
 ASKING_SUBTYPES = [None, "file_share", "thread_broadcast"]
@@ -35,6 +35,11 @@ def register(app: AsyncApp, replies: Replies) -> None:
             str(event["user"]),
             place_of(event),
             bot_user_id=context.bot_user_id,
+            asked=Asked(
+                ts=event.get("ts"),
+                team=event.get("team") or body.get("team_id"),
+                files=bool(event.get("files")),
+            ),
         )
 
     async def on_mention(

@@ -1,5 +1,8 @@
 """👍 / 👎 on an answer: stored with the answer's question and sources, thanked visibly;
-a 👎 opens a modal for an optional comment."""
+a 👎 opens a modal for an optional comment.
+
+Answers carry Slack's native `feedback_buttons` (one action, the rating in the clicked
+button's value); answers posted before them carry two plain buttons, which still work."""
 
 from __future__ import annotations
 
@@ -14,10 +17,13 @@ from adapters.chat.feedback import Rating
 from adapters.slack.members import error_code
 from adapters.slack.questions import Place, clicked_place
 from adapters.slack.render import (
+    ACTION_FEEDBACK,
     ACTION_HELPFUL,
     ACTION_NOT_HELPFUL,
     COMMENT_BLOCK,
     FEEDBACK_MODAL,
+    RATING_DOWN,
+    RATING_UP,
     feedback_modal,
     read_value,
     text_message,
@@ -59,6 +65,13 @@ def register(app: AsyncApp, replies: Replies) -> None:
             log.warning("could not open the feedback modal: %s", error_code(exc))
         await rate(body, -1)
 
+    async def native(body: dict[str, Any]) -> None:
+        rating = read_value(body["actions"][0].get("value", "")).get("rating")
+        if rating == RATING_UP:
+            await helpful(body)
+        elif rating == RATING_DOWN:
+            await not_helpful(body)
+
     async def commented(body: dict[str, Any], view: dict[str, Any]) -> None:
         comment = comment_of(view)
         about = read_value(view.get("private_metadata", ""))
@@ -70,6 +83,7 @@ def register(app: AsyncApp, replies: Replies) -> None:
         if place.channel:
             await replies.ephemeral(place, user, text_message(thanks))
 
+    app.action(ACTION_FEEDBACK)(ack=acknowledge, lazy=[replies.reporting(native)])
     app.action(ACTION_HELPFUL)(ack=acknowledge, lazy=[replies.reporting(helpful)])
     app.action(ACTION_NOT_HELPFUL)(ack=acknowledge, lazy=[replies.reporting(not_helpful)])
     app.view(FEEDBACK_MODAL)(ack=acknowledge, lazy=[replies.reporting(commented)])

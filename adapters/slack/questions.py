@@ -86,6 +86,7 @@ async def to_question(
     *,
     bot_user_id: str | None,
     conversation_id: str | None,
+    thread: tuple[str, ...] = (),
 ) -> Question:
     """In private the asker's groups apply; in a channel, what every member may see."""
     asker = await members.asker(user_id)
@@ -102,4 +103,5 @@ async def to_question(
         asker_groups=asker_groups,
         conversation_id=conversation_id,
         private=place.private,
+        thread=thread,
     )

@@ -1,5 +1,9 @@
-"""Answers as Slack messages: Markdown to mrkdwn, Block Kit with sources and buttons, and
-long answers split across blocks and messages instead of failing with `msg_too_long`."""
+"""Answers as Slack messages: the answer in Slack's own `markdown` block (standard Markdown,
+`[n]` markers linked to their sources), then sources, native 👍 / 👎 `feedback_buttons` and
+the other buttons; long answers split across messages instead of failing with `msg_too_long`.
+
+The hand-written Markdown -> mrkdwn converter is kept for what a `markdown` block cannot
+carry: notification `text`, and short replies (errors, confirmations) in `section` blocks."""
 
 from __future__ import annotations
 
@@ -16,17 +20,20 @@ from bot.models import Answer
 
 Block = dict[str, Any]
 
-ACTION_HELPFUL = "deskmate_helpful"
+ACTION_FEEDBACK = "deskmate_feedback"  # the native feedback_buttons
+ACTION_HELPFUL = "deskmate_helpful"  # the buttons of answers posted before feedback_buttons
 ACTION_NOT_HELPFUL = "deskmate_not_helpful"
 ACTION_HANDOFF = "deskmate_ask_human"
 ACTION_SHARE = "deskmate_share"
 ACTION_PRIVATE = "deskmate_answer_privately"
+RATING_UP, RATING_DOWN = "up", "down"  # in a feedback button's value
 FEEDBACK_MODAL = "deskmate_feedback_comment"
 COMMENT_BLOCK = "comment"
 
 SECTION_LIMIT = 3000  # characters in one section's text
 MESSAGE_BLOCKS = 50  # blocks in one message
 MESSAGE_CHARS = 12_000  # answer text per message; Slack folds longer messages anyway
+MARKDOWN_LIMIT = 12_000  # characters in a message's markdown blocks, all together
 CONTEXT_ELEMENTS = 10
 FALLBACK_CHARS = 300
 
@@ -46,6 +53,7 @@ class Extras:
     contact: str | None = None  # "Ask a human" hands the question to this contact
     shareable: bool = False  # an ephemeral answer that may be shared in the channel
     header: str | None = None  # e.g. who asked, when an answer is shared
+    note: str | None = None  # e.g. that attachments were not read
 
 
 # --- Markdown -> mrkdwn ---------------------------------------------------------------------
@@ -124,6 +132,42 @@ def to_plain(mrkdwn: str) -> str:
     return flat if len(flat) <= FALLBACK_CHARS else flat[: FALLBACK_CHARS - 1] + "…"
 
 
+# --- standard Markdown for the `markdown` block -----------------------------------------------
+
+_CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]+`", re.S)
+
+
+def to_markdown(text: str, citation_urls: Mapping[int, str] | None = None) -> str:
+    """The engine's Markdown for a `markdown` block: Slack's own markup (`<!channel>`,
+    `<@U…>`) escaped, `@here`-style words defused, `[n]` markers linked to their sources.
+    Code keeps its characters; only a mass mention in it is broken up."""
+    urls = citation_urls or {}
+    pieces: list[str] = []
+    at = 0
+    for code in _CODE.finditer(text):
+        pieces.append(_markdown_prose(text[at : code.start()], urls))
+        pieces.append(without_mass_mentions(code.group(0)).replace("<!", "<\u2060!"))
+        at = code.end()
+    pieces.append(_markdown_prose(text[at:], urls))
+    return "".join(pieces).strip()
+
+
+def _markdown_prose(text: str, urls: Mapping[int, str]) -> str:
+    def marker(match: re.Match[str]) -> str:
+        url = urls.get(int(match.group(1)))
+        return (
+            f"[{match.group(0)}]({url.replace(')', '%29').replace(' ', '%20')})"
+            if url
+            else match.group(0)
+        )
+
+    return _MARKER.sub(marker, escape(text))
+
+
+def markdown(text: str) -> Block:
+    return {"type": "markdown", "text": text}
+
+
 # --- splitting --------------------------------------------------------------------------------
 
 
@@ -189,10 +233,10 @@ def mrkdwn_message(mrkdwn: str) -> Message:
 
 
 def partial_message(text: str) -> Message:
-    """The answer so far, while the model is still writing."""
-    mrkdwn = to_mrkdwn(text)
-    shown = mrkdwn if len(mrkdwn) < SECTION_LIMIT else mrkdwn[: SECTION_LIMIT - 2] + " …"
-    return Message(to_plain(mrkdwn), [section(shown)])
+    """The answer so far, while the model is still writing (the post-and-update fallback)."""
+    body = to_markdown(text)
+    shown = body if len(body) < MARKDOWN_LIMIT else body[: MARKDOWN_LIMIT - 2] + " …"
+    return Message(to_plain(to_mrkdwn(text)), [markdown(shown)])
 
 
 def describe(source: SourceLine) -> str:
@@ -231,23 +275,41 @@ def read_value(value: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items() if v is not None}
 
 
+def feedback_block(answer_id: str) -> Block:
+    """Slack's native 👍 / 👎 under an answer; each button's value names the answer and the
+    rating, so a click is recorded like the old buttons' clicks."""
+
+    def choice(label: str, rating: str, spoken: str) -> Block:
+        return {
+            "text": {"type": "plain_text", "text": label, "emoji": True},
+            "value": action_value(answer_id, rating=rating),
+            "accessibility_label": spoken,
+        }
+
+    element = {
+        "type": "feedback_buttons",
+        "action_id": ACTION_FEEDBACK,
+        "positive_button": choice("👍", RATING_UP, texts.FEEDBACK_LABEL_UP),
+        "negative_button": choice("👎", RATING_DOWN, texts.FEEDBACK_LABEL_DOWN),
+    }
+    return {"type": "context_actions", "block_id": f"feedback:{answer_id}", "elements": [element]}
+
+
 def action_blocks(view: AnswerView, extras: Extras) -> list[Block]:
     answer_id = view.answer_id or ""
     value = action_value(answer_id)
-    buttons = [
-        button(texts.BUTTON_HELPFUL, ACTION_HELPFUL, value),
-        button(texts.BUTTON_NOT_HELPFUL, ACTION_NOT_HELPFUL, value),
-    ]
+    buttons: list[Block] = []
     if extras.contact:
         handoff = action_value(answer_id, contact=extras.contact)
         buttons.append(button(texts.BUTTON_ASK_HUMAN, ACTION_HANDOFF, handoff))
     if extras.shareable:
         buttons.append(button(texts.BUTTON_SHARE, ACTION_SHARE, value, style="primary"))
-    blocks: list[Block] = []
+    blocks: list[Block] = [feedback_block(answer_id)] if view.answer_id else []
     if view.private_answer_available:
         blocks.append(section(escape(texts.PRIVATE_AVAILABLE)))
         buttons.append(button(texts.BUTTON_PRIVATE, ACTION_PRIVATE, value))
-    blocks.append({"type": "actions", "block_id": f"answer:{answer_id}", "elements": buttons})
+    if buttons:
+        blocks.append({"type": "actions", "block_id": f"answer:{answer_id}", "elements": buttons})
     return blocks
 
 
@@ -256,34 +318,36 @@ def answer_messages(answer: Answer, extras: Extras | None = None) -> list[Messag
     extras = extras or Extras()
     view = view_of(answer)
     urls = {s.number: s.url for s in view.sources if s.url}
-    body = to_mrkdwn(view.text, urls)
+    body = to_markdown(view.text, urls)
     head = [context(extras.header)] if extras.header else []
-    tail = [context("⚠️ " + escape(view.note))] if view.note else []
-    tail += source_blocks(view) + action_blocks(view, extras)
-    groups = _pack(head, split_text(body), tail)
-    return [Message(to_plain(body) if i == 0 else _fallback(g), g) for i, g in enumerate(groups)]
+    groups = _pack(head, split_text(body, MARKDOWN_LIMIT), tail_blocks(view, extras))
+    notification = to_plain(to_mrkdwn(view.text, urls))
+    return [Message(notification if i == 0 else _fallback(g), g) for i, g in enumerate(groups)]
+
+
+def tail_blocks(view: AnswerView, extras: Extras) -> list[Block]:
+    """What follows the answer's text: its note, sources, feedback and other buttons."""
+    tail = [context("📎 " + escape(extras.note))] if extras.note else []
+    tail += [context("⚠️ " + escape(view.note))] if view.note else []
+    return tail + source_blocks(view) + action_blocks(view, extras)
 
 
 def _pack(head: list[Block], pieces: list[str], tail: list[Block]) -> list[list[Block]]:
-    """Sections into messages of at most MESSAGE_BLOCKS blocks and MESSAGE_CHARS characters;
-    the tail (sources, buttons) stays together on the last message."""
-    messages: list[list[Block]] = []
-    blocks, chars = list(head), 0
-    for piece in pieces:
-        if len(blocks) >= MESSAGE_BLOCKS or (chars and chars + len(piece) > MESSAGE_CHARS):
-            messages.append(blocks)
-            blocks, chars = [], 0
-        blocks.append(section(piece))
-        chars += len(piece)
-    if len(blocks) + len(tail) > MESSAGE_BLOCKS:
-        messages.append(blocks)
-        blocks = []
-    messages.append(blocks + tail)
+    """One `markdown` block per message (Slack allows 12,000 characters of them per
+    message); the tail (sources, buttons) stays together on the last message."""
+    messages = [[*head, markdown(p)] if i == 0 else [markdown(p)] for i, p in enumerate(pieces)]
+    if not messages:
+        messages = [list(head)]
+    if len(messages[-1]) + len(tail) > MESSAGE_BLOCKS:
+        messages.append([])
+    messages[-1] += tail
     return messages
 
 
 def _fallback(blocks: list[Block]) -> str:
     for block in blocks:
+        if block["type"] == "markdown":
+            return to_plain(block["text"])
         if block["type"] == "section":
             return to_plain(block["text"]["text"])
     return texts.SOURCES

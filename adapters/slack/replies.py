@@ -1,8 +1,10 @@
 """How a question becomes a visible Slack reply, whatever happens on the way.
 
-In a conversation: post "looking it up" at once, stream into it, then replace it with the
-answer (more messages when it is long). In private: an ephemeral answer. Any failure ends in a
-short message with a reference id; the log has the detail.
+In a conversation: Slack's native stream (in the app's DMs with the assistant status "Searching
+the handbook…" meanwhile), the sources and feedback arriving with its end; where streaming is
+refused, "looking it up" posted at once and replaced by the answer (more messages when it is
+long). In private: an ephemeral answer. Any failure ends in a short message with a reference
+id; the log has the detail.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -18,9 +21,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.chat.answer_service import Reply
+from adapters.chat.pacing import PacedText, Send
 from adapters.chat.references import new_reference
 from adapters.chat.services import Services
-from adapters.slack.members import Membership
+from adapters.slack.members import Membership, error_code
 from adapters.slack.questions import (
     Place,
     clicked_place,
@@ -30,13 +34,25 @@ from adapters.slack.questions import (
     to_question,
 )
 from adapters.slack.render import Extras, Message, answer_messages, text_message
-from adapters.slack.streaming import StreamingMessage, UpdateBudget
+from adapters.slack.streaming import NativeStream, Target, UpdateBudget, UpdatedMessage
+from adapters.slack.threads import thread_context
 from bot import texts
 from bot.models import Answer
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What Slack says about the question's message: its ts (a DM's stream and status go in
+    its thread) and the asker's team (a channel stream names its recipient)."""
+
+    ts: str | None = None
+    team: str | None = None
+    files: bool = False  # it came with files or images
+
 
 Listener = Callable[..., Awaitable[None]]
 
@@ -62,6 +78,8 @@ class Replies:
         self._contacts = dict(contacts)
         self.feedback = services.feedback(PLATFORM)
         self._budget = UpdateBudget()
+        self._streaming = services.settings.native.streaming
+        self._interval = services.settings.native.stream_interval_s
 
     async def first_delivery(self, body: dict[str, Any]) -> bool:
         """False for Slack's retries and duplicate deliveries, on whichever replica they land."""
@@ -75,35 +93,77 @@ class Replies:
         *,
         bot_user_id: str | None,
         header: str | None = None,
+        asked: Asked | None = None,
     ) -> None:
-        """Post "looking it up" at once, stream into it, then replace it with the answer."""
-        reference, ts = new_reference(), None
+        """Stream the answer where it was asked (or post "looking it up" and replace it)."""
+        reference, target = new_reference(), None
+        asked = asked or Asked()
         try:
-            posted = await self.client.chat_postMessage(
-                channel=place.channel, thread_ts=place.thread_ts, text=texts.LOOKING_UP
-            )
-            ts = str(posted["ts"])
+            await self._show_working(place, asked)
+            target = await self._open(place, user, asked)
             question = await to_question(
                 text,
                 user,
                 place,
                 self.members,
                 bot_user_id=bot_user_id,
-                conversation_id=place.conversation_id(ts),
+                conversation_id=place.conversation_id(target.root_ts),
+                thread=await self._earlier_in_thread(place, asked, bot_user_id),
             )
-            stream = StreamingMessage(self.client, place.channel, ts, self._budget)
-            reply = await self.services.answers.ask(question, PLATFORM, stream.on_text)
-            await stream.close()
-            messages = self.render(reply, Extras(header=header))
-            first, *more = messages
-            await self.client.chat_update(
-                channel=place.channel, ts=ts, text=first.text, blocks=first.blocks
+            reply = await self.services.answers.ask(
+                question, PLATFORM, target.on_text, attachments=asked.files
             )
-            for message in more:
-                await self.post(place, message)
+            await target.finish(self.render(reply, Extras(header=header)))
         except Exception:
             log.exception("could not answer on Slack (ref %s)", reference)
-            await self._apologise(place, ts, reference)
+            await self._apologise(place, target, reference)
+
+    async def _open(self, place: Place, user: str, asked: Asked) -> Target:
+        """A native stream where Slack allows one, else the "looking it up" message."""
+        thread = place.thread_ts or (asked.ts if is_direct(place.channel) else None)
+        direct = is_direct(place.channel)
+        if self._streaming and (thread or not direct) and (direct or asked.team):
+            recipient = None if direct else (user, str(asked.team))
+            try:
+                return await NativeStream.start(self.client, place, thread, recipient, self._pacer)
+            except SlackApiError as exc:
+                log.info("Slack refused to stream (%s); posting and updating", error_code(exc))
+        return await UpdatedMessage.post(self.client, place, self._pacer)
+
+    async def _earlier_in_thread(
+        self, place: Place, asked: Asked, bot_user_id: str | None
+    ) -> tuple[str, ...]:
+        """People's messages before a question asked inside a thread (not at its root)."""
+        if not (place.thread_ts and asked.ts and place.thread_ts != asked.ts):
+            return ()
+        return await thread_context(
+            self.client,
+            place.channel,
+            place.thread_ts,
+            asked.ts,
+            bot_user_id=bot_user_id,
+            limit=self.services.settings.native.thread_context_messages,
+        )
+
+    def _pacer(self, send: Send) -> PacedText:
+        """Partial text at most every DESKMATE_STREAM_INTERVAL, within the workspace budget."""
+        return PacedText(send, self._interval, allow=self._budget.take)
+
+    async def _show_working(self, place: Place, asked: Asked) -> None:
+        """The assistant status in the app's DMs ("Searching the handbook…"); the answer
+        clears it. Best effort: a workspace without the agent features just skips it."""
+        thread = place.thread_ts or asked.ts
+        if not (is_direct(place.channel) and thread):
+            return
+        try:
+            await self.client.assistant_threads_setStatus(
+                channel_id=place.channel,
+                thread_ts=thread,
+                status=texts.WORKING_STATUS,
+                loading_messages=list(texts.WORKING_MESSAGES),
+            )
+        except SlackApiError as exc:
+            log.info("no assistant status in %s (%s)", place.channel, error_code(exc))
 
     async def answer_privately(
         self,
@@ -133,11 +193,17 @@ class Replies:
 
     def render(self, reply: Reply, extras: Extras) -> list[Message]:
         if reply.answer is None:
-            return [text_message(reply.text)]
+            note = f"\n\n_{reply.attachment_note}_" if reply.attachment_note else ""
+            return [text_message(reply.text + note)]
         contact = self.contact_for(reply.answer)
         return answer_messages(
             reply.answer,
-            Extras(contact=contact, shareable=extras.shareable, header=extras.header),
+            Extras(
+                contact=contact,
+                shareable=extras.shareable,
+                header=extras.header,
+                note=reply.attachment_note,
+            ),
         )
 
     def contact_for(self, answer: Answer) -> str | None:
@@ -206,14 +272,12 @@ class Replies:
         elif (body.get("user") or {}).get("id") and clicked_place(body).channel:
             await self.ephemeral(clicked_place(body), str(body["user"]["id"]), error)
 
-    async def _apologise(self, place: Place, ts: str | None, reference: str) -> None:
-        """The last resort: the error replaces "looking it up", or follows it."""
+    async def _apologise(self, place: Place, target: Target | None, reference: str) -> None:
+        """The last resort: the error replaces the answer's message, or follows it."""
         message = text_message(texts.ERROR.format(ref=reference))
-        if ts is not None:
+        if target is not None:
             try:
-                await self.client.chat_update(
-                    channel=place.channel, ts=ts, text=message.text, blocks=message.blocks
-                )
+                await target.fail(message)
                 return
             except Exception:
                 log.warning("could not show the error in place (ref %s)", reference)

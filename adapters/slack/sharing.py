@@ -17,7 +17,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from adapters.slack.questions import Place, clicked_place
 from adapters.slack.render import ACTION_PRIVATE, ACTION_SHARE, escape, read_value, text_message
-from adapters.slack.replies import Replies, acknowledge
+from adapters.slack.replies import Asked, Replies, acknowledge
 from bot import texts
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ def register(app: AsyncApp, replies: Replies) -> None:
             Place(place.channel, None, private=False),
             bot_user_id=context.bot_user_id,
             header=texts.SHARED_BY.format(user=user, question=escape(question)),
+            asked=Asked(team=(body.get("team") or {}).get("id") or body["user"].get("team_id")),
         )
         try:
             await respond(delete_original=True)  # the ephemeral copy has done its job

@@ -2,9 +2,12 @@
 
 A question is acknowledged at once (typing indicator) and answered in the background through a
 proactive turn, so Teams never waits on the model; the answer replies to the question, in the
-same reply chain. Card buttons arrive as `adaptiveCard/action` invokes (Action.Execute) or, on
-older clients, as messages with a value (Action.Submit); both record feedback in the table the
-Slack adapter uses and redraw the card.
+same reply chain. In a 1:1 chat the answer streams (see `streaming.py`); elsewhere it arrives
+as one message. Answers are native AI messages (see `answers.py`) with Teams' own 👍 / 👎:
+those arrive as `message/submitAction` invokes naming the answer's message, answered 200 with
+an empty body and stored in the table the Slack adapter uses. Card buttons (the private-answer
+offer, and answer cards sent before) arrive as `adaptiveCard/action` invokes (Action.Execute)
+or, on older clients, as messages with a value (Action.Submit) and redraw their card.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 from adapters.chat.commands import parse
 from adapters.chat.references import new_reference
 from adapters.chat.services import Services
-from adapters.teams import cards, questions
+from adapters.teams import answers, cards, questions
 from adapters.teams.commands import Commands
 from adapters.teams.members import Members
 from adapters.teams.proactive import Conversations
@@ -29,9 +32,11 @@ from adapters.teams.sdk import (
     ConversationReference,
     InvokeResponse,
     MessageFactory,
+    ResourceResponse,
     TeamsActivityHandler,
     TurnContext,
 )
+from adapters.teams.streaming import TeamsStream
 from bot import texts
 from bot.models import Question
 from bot.store.feedback import StoredAnswer
@@ -51,6 +56,8 @@ class DeskmateBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK is unt
         self._conversations = conversations
         self._commands = Commands(services, conversations)
         self._members = Members(self._audience)
+        self._streaming = services.settings.native.streaming
+        self._interval = services.settings.native.stream_interval_s
 
     # --- messages ------------------------------------------------------------------------
 
@@ -74,7 +81,8 @@ class DeskmateBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK is unt
             activity, command.argument, self._audience, listeners
         )
         reference = TurnContext.get_conversation_reference(activity)
-        self._services.background(self._answer(reference, question))
+        files = questions.has_files(activity)
+        self._services.background(self._answer(reference, question, attachments=files))
 
     async def _first_delivery(self, activity: Activity) -> bool:
         """Teams retries a delivery it thinks failed; answer each activity id once."""
@@ -83,17 +91,44 @@ class DeskmateBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK is unt
         key = f"{PLATFORM}:{activity.conversation.id}:{activity.id}"
         return await self._services.deliveries.first(key)
 
-    async def _answer(self, reference: ConversationReference, question: Question) -> None:
+    async def _answer(
+        self, reference: ConversationReference, question: Question, *, attachments: bool = False
+    ) -> None:
+        streamed = self._streaming and questions.is_personal_conversation(reference.conversation)
+
         async def reply(context: TurnContext) -> None:
-            async with _typing(context):
-                result = await self._services.answers.ask(question, PLATFORM)
-            await context.send_activity(cards.reply_activity(result, private=question.private))
+            if streamed:
+                stream = TeamsStream(context, self._interval)
+                await stream.inform(texts.TEAMS_SEARCHING)
+                result = await self._services.answers.ask(
+                    question, PLATFORM, stream.on_text, attachments=attachments
+                )
+                sent = await stream.finish(answers.answer_activity(result, private=True))
+            else:
+                async with _typing(context):
+                    result = await self._services.answers.ask(
+                        question, PLATFORM, attachments=attachments
+                    )
+                answer = answers.answer_activity(result, private=question.private)
+                sent = await context.send_activity(answer)
+            await self._remember(context, sent, result.answer.answer_id if result.answer else None)
 
         await self._conversations.reply(reference, reply)
+
+    async def _remember(
+        self, context: TurnContext, sent: ResourceResponse | None, answer_id: str | None
+    ) -> None:
+        """Which message shows the answer: Teams' feedback names the message."""
+        if sent is not None and sent.id and answer_id:
+            conversation = questions.conversation_of(context.activity.conversation.id)
+            await self._feedback.shown_in(conversation, sent.id, answer_id)
 
     # --- card buttons ---------------------------------------------------------------------
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        if turn_context.activity.name == "message/submitAction":
+            await self._on_native_feedback(turn_context)
+            return InvokeResponse(status=200)  # Teams expects 200 with an empty body
         if turn_context.activity.name != "adaptiveCard/action":
             return await super().on_invoke_activity(turn_context)
         # Handled here rather than in `on_adaptive_card_invoke`: ActivityHandler serializes that
@@ -101,6 +136,24 @@ class DeskmateBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK is unt
         # stays a model here, so CloudAdapter serializes it once.
         response = await self._on_execute(turn_context)
         return InvokeResponse(status=response.status_code, body=response)
+
+    async def _on_native_feedback(self, turn_context: TurnContext) -> None:
+        """Teams' own 👍 / 👎 (and the comment typed with it) on one of our answers."""
+        activity = turn_context.activity
+        feedback = questions.native_feedback(activity.value)
+        if feedback is None or not activity.reply_to_id:
+            log.info("ignoring a message/submitAction that is not feedback on an answer")
+            return
+        conversation = questions.conversation_of(activity.conversation.id)
+        answer_id = await self._feedback.answer_in(conversation, activity.reply_to_id)
+        if answer_id is None:
+            log.info("feedback on a message that shows no stored answer; ignored")
+            return
+        sender = activity.from_property
+        user_id = sender.aad_object_id or sender.id
+        await self._feedback.rate(answer_id, user_id, feedback.rating)
+        if feedback.comment:
+            await self._feedback.comment(answer_id, user_id, feedback.comment, feedback.rating)
 
     async def _on_execute(self, turn_context: TurnContext) -> AdaptiveCardInvokeResponse:
         action = cards.action_from_invoke(turn_context.activity.value)
@@ -135,6 +188,8 @@ class DeskmateBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK is unt
             status = await self._feedback.rate(action.answer_id, user_id, action.rating)
         else:
             status = await self._answer_privately(turn_context, stored)
+        if action.offer_only:
+            return status, cards.offer_card(action.answer_id, status)
         return status, cards.answer_card(cards.view_of_stored(stored, action, status))
 
     async def _answer_privately(

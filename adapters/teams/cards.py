@@ -1,5 +1,6 @@
-"""Answers as Adaptive Cards: the text, numbered sources as links, 👍 / 👎, and the offer of a
-private answer; and the feedback state a card shows after someone used its buttons.
+"""Adaptive Cards: the offer of a private answer under a channel answer (answers themselves are
+native AI messages, see `answers.py`), and answer cards as Deskmate sent them before: their
+buttons still work, and a press redraws them with the feedback state.
 
 Teams rejects messages over about 28 KB, so a card is kept under `CARD_BUDGET` bytes: at most
 `MAX_SOURCES` sources with shortened titles, then the answer text cut at a word with a note.
@@ -16,7 +17,6 @@ from typing import Any
 from urllib.parse import quote
 
 from adapters.chat import views
-from adapters.chat.answer_service import Reply
 from adapters.chat.feedback import Rating
 from adapters.chat.views import AnswerView, SourceLine
 from adapters.teams.sdk import Activity, CardFactory, MessageFactory
@@ -33,6 +33,7 @@ MAX_TITLE = 150
 
 FEEDBACK = "feedback"
 PRIVATE = "private"
+OFFER = "offer"
 VERBS = {FEEDBACK: "deskmate.feedback", PRIVATE: "deskmate.private"}
 RATINGS: tuple[Rating, ...] = (1, -1)
 
@@ -60,6 +61,7 @@ class CardAction:
     rating: Rating | None = None
     note: NoteKind | None = None
     offer_private: bool = False
+    offer_only: bool = False  # pressed on the card that only offers a private answer
 
 
 # --- from the engine's answer, or from the stored one ---------------------------------------
@@ -131,6 +133,21 @@ def _card(card: Card, text: str, *, shortened: bool) -> dict[str, Any]:
     if view.answer_id:
         drawn["actions"] = _actions(card, view.answer_id)
     return drawn
+
+
+def offer_card(answer_id: str, status: str | None = None) -> dict[str, Any]:
+    """The offer of a private answer, attached to a channel answer; `status` after a press."""
+    body = [_text_block(texts.PRIVATE_AVAILABLE, color="Accent")]
+    if status:
+        body.append(_text_block(status, isSubtle=True, separator=True))
+    state = {"answer_id": answer_id, "offer_private": True, "card": OFFER}
+    return {
+        "type": "AdaptiveCard",
+        "$schema": CARD_SCHEMA,
+        "version": CARD_VERSION,
+        "body": body,
+        "actions": [_action(texts.BUTTON_PRIVATE, PRIVATE, state)],
+    }
 
 
 def _text_block(text: str, **style: Any) -> dict[str, Any]:
@@ -240,6 +257,7 @@ def action_from(data: object) -> CardAction | None:
         rating=rating if kind == FEEDBACK else None,
         note=next((kind for kind in NOTES if kind == data.get("note")), None),
         offer_private=data.get("offer_private") is True,
+        offer_only=data.get("card") == OFFER,
     )
 
 
@@ -251,10 +269,3 @@ def action_from_invoke(value: object) -> CardAction | None:
 
 def card_activity(card: dict[str, Any]) -> Activity:
     return MessageFactory.attachment(CardFactory.adaptive_card(card))
-
-
-def reply_activity(reply: Reply, *, private: bool) -> Activity:
-    """An answer as a card; anything else (an error with its reference id) as short text."""
-    if reply.answer is None:
-        return MessageFactory.text(reply.text)
-    return card_activity(answer_card(view_of(reply.answer, private=private)))

@@ -134,8 +134,12 @@ def mount_teams(app: web.Application, services: Services) -> None:
             body = None
         if not _activity_shaped(body):
             raise web.HTTPBadRequest(text="expected an Activity as a JSON object")
-        response = await adapter.process(request, bot)
-        return response if response is not None else web.Response(status=201)
+        response: web.StreamResponse | None = await adapter.process(request, bot)
+        if response is None:
+            return web.Response(status=201)
+        if isinstance(response, web.Response) and response.text == "null":
+            return web.Response(status=response.status)  # an invoke answered without a body
+        return response
 
     app.router.add_post(ROUTE, messages)
 

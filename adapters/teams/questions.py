@@ -10,10 +10,13 @@ documents everyone may see.
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from adapters.teams.sdk import Activity, ChannelAccount
+from adapters.chat.feedback import Rating
+from adapters.teams.sdk import Activity, ChannelAccount, ConversationAccount
 from bot.audience import Audience
 from bot.models import Asker, Question
 
@@ -23,8 +26,58 @@ _AT_TAG = re.compile(r"<at[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 
 def is_personal(activity: Activity) -> bool:
     """A 1:1 chat with the bot (the Bot Framework Emulator's chats count as one)."""
-    conversation = activity.conversation
+    return is_personal_conversation(activity.conversation)
+
+
+def is_personal_conversation(conversation: ConversationAccount | None) -> bool:
+    if conversation is None:
+        return False
     return conversation.conversation_type in (None, PERSONAL) and not conversation.is_group
+
+
+@dataclass(frozen=True)
+class NativeFeedback:
+    """Teams' own 👍 / 👎 on a message, with the comment typed with it."""
+
+    rating: Rating
+    comment: str | None
+
+
+REACTIONS: dict[str, Rating] = {"like": 1, "dislike": -1}
+
+
+def native_feedback(value: object) -> NativeFeedback | None:
+    """The feedback in a `message/submitAction` invoke's value: `actionName: feedback`,
+    `actionValue.reaction` like or dislike, `actionValue.feedback` a JSON string whose
+    `feedbackText` is the optional comment."""
+    if not isinstance(value, dict) or value.get("actionName") != "feedback":
+        return None
+    action = value.get("actionValue")
+    if not isinstance(action, dict):
+        return None
+    rating = REACTIONS.get(str(action.get("reaction")))
+    if rating is None:
+        return None
+    try:
+        details = json.loads(action.get("feedback") or "{}")
+    except (TypeError, ValueError):
+        details = {}
+    text = details.get("feedbackText") if isinstance(details, dict) else None
+    comment = text.strip()[:2000] if isinstance(text, str) and text.strip() else None
+    return NativeFeedback(rating, comment)
+
+
+FORMATTED_TEXT = "text/html"  # Teams' copy of the message itself, not a file
+
+
+def has_files(activity: Activity) -> bool:
+    """Whether the message came with files or images (which Deskmate cannot read)."""
+    return any((a.content_type or "") != FORMATTED_TEXT for a in activity.attachments or [])
+
+
+def conversation_of(conversation_id: str) -> str:
+    """The conversation itself, without a channel's reply chain (`;messageid=`)."""
+    return conversation_id.split(";")[0]
 
 
 def bot_mentions(activity: Activity) -> list[dict[str, object]]:

@@ -21,8 +21,11 @@ from botbuilder.schema import (
     ActivityTypes,
     AdaptiveCardInvokeResponse,
     ChannelAccount,
+    ConversationAccount,
     ConversationParameters,
     ConversationReference,
+    Entity,
+    ResourceResponse,
 )
 from botbuilder.schema.teams import TeamsChannelAccount
 from botframework.connector.auth import AuthenticateRequestResult
@@ -36,10 +39,13 @@ __all__ = [
     "ChannelAccount",
     "CloudAdapter",
     "ConfigurationBotFrameworkAuthentication",
+    "ConversationAccount",
     "ConversationParameters",
     "ConversationReference",
+    "Entity",
     "InvokeResponse",
     "MessageFactory",
+    "ResourceResponse",
     "TeamsActivityHandler",
     "TeamsChannelAccount",
     "TeamsInfo",

@@ -52,6 +52,18 @@ class DocumentStore:
         self._pool = pool
         self._vector_type = vector_type
 
+    async def titles(self, groups: frozenset[str], limit: int) -> list[str]:
+        """Titles of documents readers with `groups` may see, the most recently updated first
+        (suggested prompts are made from them)."""
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT title FROM documents WHERE audience && %s AND title <> '' "
+                "GROUP BY title ORDER BY max(coalesce(updated_at, indexed_at)) DESC, title "
+                "LIMIT %s",
+                (sorted(groups), limit),
+            )
+            return [title for (title,) in await cur.fetchall()]
+
     async def hashes(self, source: str) -> dict[str, str]:
         """path -> content hash of every document stored for `source`."""
         async with self._pool.connection() as conn:

@@ -135,7 +135,35 @@ class FeedbackStore:
                 "WHERE created_at < now() - make_interval(days => %s) AND question <> ''",
                 (older_than_days,),
             )
+            await conn.execute(
+                "DELETE FROM answer_messages WHERE created_at < now() - make_interval(days => %s)",
+                (older_than_days,),
+            )
             return cur.rowcount
+
+    async def remember_message(
+        self, platform: str, conversation_id: str, message_id: str, answer_id: str
+    ) -> None:
+        """That this platform message shows this answer (its native feedback names the message)."""
+        async with self._pool.connection() as conn:
+            await conn.execute(
+                "INSERT INTO answer_messages (platform, conversation_id, message_id, answer_id) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (platform, conversation_id, message_id, answer_id),
+            )
+
+    async def answer_of_message(
+        self, platform: str, conversation_id: str, message_id: str
+    ) -> str | None:
+        """The answer a platform message shows, if Deskmate sent it."""
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT answer_id FROM answer_messages "
+                "WHERE platform = %s AND conversation_id = %s AND message_id = %s",
+                (platform, conversation_id, message_id),
+            )
+            row = await cur.fetchone()
+        return str(row[0]) if row else None
 
     async def first_delivery(self, key: str) -> bool:
         """True the first time `key` is seen by any replica; False for every retry after."""

@@ -172,6 +172,21 @@ def _v6_insights_and_admin(dim: int, vector_type: str) -> list[Statement]:
     ]
 
 
+def _v7_answer_messages(dim: int, vector_type: str) -> list[Statement]:
+    """Which platform message shows which answer: Teams' native feedback names the message
+    it is about (its activity id), not the answer."""
+    return [
+        sql.SQL("""
+        CREATE TABLE answer_messages (
+            platform text NOT NULL,
+            conversation_id text NOT NULL,
+            message_id text NOT NULL,
+            answer_id text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (platform, conversation_id, message_id))"""),
+    ]
+
+
 MIGRATIONS: list[Migration] = [
     lambda dim, vt: _v1_knowledge_base(dim, vt),
     lambda dim, vt: _v2_conversations_and_feedback(dim, vt),
@@ -179,6 +194,7 @@ MIGRATIONS: list[Migration] = [
     lambda dim, vt: _v4_lexeme_stats(dim, vt),
     lambda dim, vt: _v5_source_sync(dim, vt),
     lambda dim, vt: _v6_insights_and_admin(dim, vt),
+    lambda dim, vt: _v7_answer_messages(dim, vt),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -3,6 +3,10 @@ real `botframework-connector` client sends Deskmate's replies here over HTTP.
 
 It records every call (method, path, JSON body, Authorization header), answers sends with a
 new activity id, serves conversation members (plain and paged), and opens 1:1 conversations.
+It checks streamed replies as Teams does (a `streaminfo` entity: the stream named by the id
+of its first, informative update, sequence numbers that increase, each update holding the
+text of the one before, a final message without a sequence number) and refuses the rest
+with 400.
 It can also stand in for the Bot Framework's token-signing key service (OpenID metadata and
 JWKS), so that tokens signed by a test key can be checked by the real SDK.
 """
@@ -32,10 +36,25 @@ class Call:
     body: dict[str, Any]
     auth: str | None
     response_id: str | None = None  # the id the fake answered with (new activity/conversation)
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
     @property
     def type(self) -> str:
         return str(self.body.get("type", ""))
+
+    def entities(self, kind: str) -> list[dict[str, Any]]:
+        return [e for e in self.body.get("entities") or [] if e.get("type") == kind]
+
+    @property
+    def stream_info(self) -> dict[str, Any] | None:
+        found = self.entities("streaminfo")
+        return found[0] if found else None
+
+    @property
+    def ai_message(self) -> dict[str, Any] | None:
+        """The `https://schema.org/Message` entity: the AI label and citations."""
+        found = self.entities("https://schema.org/Message")
+        return found[0] if found else None
 
     @property
     def card(self) -> dict[str, Any] | None:
@@ -57,6 +76,7 @@ class FakeBotConnector:
     calls: list[Call] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    _streams: dict[str, tuple[int, str]] = field(default_factory=dict)  # id -> (seq, text)
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -83,6 +103,10 @@ class FakeBotConnector:
     def typing(self) -> list[Call]:
         return self.recorded(lambda c: c.type == "typing")
 
+    def answers(self) -> list[Call]:
+        """Messages that are answers: they carry the AI label."""
+        return self.recorded(lambda c: c.method == "POST" and c.ai_message is not None)
+
     def updates(self) -> list[Call]:
         return self.recorded(lambda c: c.method == "PUT")
 
@@ -107,8 +131,48 @@ class FakeBotConnector:
 
     async def _send(self, request: web.Request) -> web.Response:
         new_id = f"reply-{next(self._ids)}"
-        self._record(request, await request.json(), new_id)
+        body = await request.json()
+        with self._lock:
+            refused = self._stream_error(body, new_id)
+        if refused:
+            self._record(request, body)
+            error = {"error": {"code": "BadArgument", "message": refused}}
+            return web.json_response(error, status=400)
+        self._record(request, body, new_id)
         return web.json_response({"id": new_id})
+
+    def _stream_error(self, body: dict[str, Any], new_id: str) -> str | None:
+        """Why Teams would refuse this streamed activity, if it would (under the lock)."""
+        info = next((e for e in body.get("entities") or [] if e.get("type") == "streaminfo"), None)
+        if info is None:
+            return None
+        kind, stream = info.get("streamType"), info.get("streamId")
+        if kind == "final":
+            if body.get("type") != "message" or "streamSequence" in info:
+                return "a final stream message is a message without streamSequence"
+            return None if stream in self._streams else "unknown streamId"
+        if body.get("type") != "typing" or kind not in ("informative", "streaming"):
+            return "only start streaming and continue streaming types are allowed as typing"
+        sequence = info.get("streamSequence")
+        if not isinstance(sequence, int):
+            return "streamSequence is required"
+        if stream is None:
+            if kind != "informative" and sequence != 1:
+                return "a new stream starts with sequence 1"
+            self._streams[new_id] = (sequence, "")
+            return None
+        if stream not in self._streams:
+            return "unknown streamId"
+        last, text = self._streams[stream]
+        if sequence <= last:
+            return "streamSequence must increase"
+        if kind == "streaming" and not str(body.get("text") or "").startswith(text):
+            return "a streaming update must hold the content streamed before"
+        self._streams[stream] = (
+            sequence,
+            str(body.get("text") or "") if kind == "streaming" else text,
+        )
+        return None
 
     async def _create_conversation(self, request: web.Request) -> web.Response:
         new_id = f"a:personal-{next(self._ids)}"

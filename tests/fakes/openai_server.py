@@ -26,6 +26,7 @@ class Reply:
     delay: float = 0.0
     garbage: bool = False
     endless: bool = False
+    word_delay: float = 0.0  # seconds between streamed words, as a model writing
 
 
 GARBAGE = b"<html><body><h1>502 Bad Gateway</h1>upstream sent \x00\xff nonsense</body></html>"
@@ -72,11 +73,11 @@ class FakeOpenAI:
         if reply.endless:
             return await self._endless(request, body)
         if body.get("stream"):
-            return await self._stream(request, body, reply.text)
+            return await self._stream(request, body, reply.text, reply.word_delay)
         return web.json_response(_completion(body, reply.text))
 
     async def _stream(
-        self, request: web.Request, body: dict[str, Any], text: str
+        self, request: web.Request, body: dict[str, Any], text: str, word_delay: float = 0.0
     ) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
@@ -91,6 +92,8 @@ class FakeOpenAI:
                 "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
             }
             await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            if word_delay:
+                await asyncio.sleep(word_delay)
         done = {
             "id": "chatcmpl-fake",
             "object": "chat.completion.chunk",

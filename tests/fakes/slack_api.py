@@ -2,8 +2,9 @@
 
 - `FakeSlackApi`: the Web API on a loopback port (point `SLACK_API_URL` at `api_url`). It
   records every call and answers like Slack does; tests script failures per method, set
-  channel members, e-mails and user groups. It also takes `response_url` posts and serves a
-  Socket Mode WebSocket.
+  channel members, e-mails, user groups and thread histories. It keeps what each message
+  shows (posted, updated, or streamed with `chat.startStream` / `appendStream` /
+  `stopStream`), takes `response_url` posts and serves a Socket Mode WebSocket.
 - `SlackSender`: events, slash commands and clicks with payloads shaped like Slack's
   documented examples, signed with the signing secret exactly as Slack signs them.
 """
@@ -47,6 +48,11 @@ class Call:
     at: float = field(default_factory=time.monotonic)  # when it arrived
 
     @property
+    def ok(self) -> bool:
+        """Whether the fake answered it as a success."""
+        return bool(self.result.get("ok"))
+
+    @property
     def ts(self) -> str:
         """The ts of the message this call posted (or updated)."""
         return str(self.result.get("ts") or self.result.get("message_ts") or self.args.get("ts"))
@@ -64,6 +70,27 @@ class Call:
     def buttons(self) -> dict[str, dict[str, Any]]:
         """action_id -> button, over every actions block."""
         return {e["action_id"]: e for b in self.blocks_of("actions") for e in b["elements"]}
+
+    def feedback(self) -> dict[str, Any] | None:
+        """The native `feedback_buttons` element under the message, if any."""
+        for block in self.blocks_of("context_actions"):
+            for element in block["elements"]:
+                if element["type"] == "feedback_buttons":
+                    return dict(element)
+        return None
+
+
+@dataclass
+class Shown:
+    """What one message shows now, and whether it is still streaming."""
+
+    channel: str
+    ts: str
+    thread_ts: str | None
+    text: str = ""
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    streamed: str = ""  # the markdown text a stream has written so far
+    streaming: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +116,8 @@ class FakeSlackApi:
         self.members: dict[str, list[str]] = {}  # channel -> members; others: not_in_channel
         self.emails: dict[str, str] = {}
         self.usergroups: list[dict[str, str]] = []
+        self.threads: dict[tuple[str, str], list[dict[str, Any]]] = {}  # conversations.replies
+        self.shown: dict[tuple[str, str], Shown] = {}
         self.socket_acks: list[dict[str, Any]] = []
         self._scripted: dict[str, list[Canned]] = {}
         self._ts = itertools.count(1)
@@ -126,6 +155,18 @@ class FakeSlackApi:
             for c in list(self.calls)
             if c.method == method and all(c.args.get(k) == v for k, v in where.items())
         ]
+
+    def message(self, channel: str, ts: str) -> Call:
+        """The message as people see it now: a streamed one is its text in a `markdown`
+        block above the blocks its stop added (as Slack shows it), an updated one its update."""
+        shown = self.shown[(channel, ts)]
+        blocks = list(shown.blocks)
+        if shown.streamed:
+            blocks.insert(0, {"type": "markdown", "text": shown.streamed})
+        args = {"channel": channel, "ts": ts, "text": shown.text, "blocks": blocks}
+        if shown.thread_ts:
+            args["thread_ts"] = shown.thread_ts
+        return Call("message", args, BOT_TOKEN, {"ts": ts})
 
     async def wait_for(
         self, method: str, count: int = 1, timeout: float = 15.0, **where: Any
@@ -190,7 +231,13 @@ class FakeSlackApi:
                 "is_enterprise_install": False,
             },
             "chat.postMessage": self._post_message,
-            "chat.update": lambda a: {"ok": True, "channel": a["channel"], "ts": a["ts"]},
+            "chat.update": self._update,
+            "chat.startStream": self._start_stream,
+            "chat.appendStream": self._append_stream,
+            "chat.stopStream": self._stop_stream,
+            "assistant.threads.setStatus": self._assistant_thread,
+            "assistant.threads.setSuggestedPrompts": self._assistant_thread,
+            "conversations.replies": self._replies,
             "chat.postEphemeral": lambda a: {"ok": True, "message_ts": self._next_ts()},
             "chat.getPermalink": lambda a: {
                 "ok": True,
@@ -213,8 +260,67 @@ class FakeSlackApi:
 
     def _post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         ts = self._next_ts()
+        channel = args["channel"]
+        self.shown[(channel, ts)] = Shown(
+            channel,
+            ts,
+            args.get("thread_ts"),
+            str(args.get("text") or ""),
+            args.get("blocks") or [],
+        )
         message = {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "ts": ts, **args}
-        return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _update(self, args: dict[str, Any]) -> dict[str, Any]:
+        shown = self.shown.get((args["channel"], args["ts"]))
+        if shown is None:
+            return {"ok": False, "error": "message_not_found"}
+        shown.text, shown.blocks = str(args.get("text") or ""), args.get("blocks") or []
+        shown.streamed, shown.streaming = "", False
+        return {"ok": True, "channel": args["channel"], "ts": args["ts"]}
+
+    def _start_stream(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args["channel"])
+        outside_dm = not channel.startswith("D")
+        if outside_dm and not (args.get("recipient_user_id") and args.get("recipient_team_id")):
+            return {"ok": False, "error": "invalid_arguments"}  # required in channels
+        if not outside_dm and not args.get("thread_ts"):
+            return {"ok": False, "error": "invalid_arguments"}  # top level only in channels
+        ts = self._next_ts()
+        shown = Shown(channel, ts, args.get("thread_ts"), streaming=True)
+        shown.streamed = str(args.get("markdown_text") or "")
+        self.shown[(channel, ts)] = shown
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def _append_stream(self, args: dict[str, Any]) -> dict[str, Any]:
+        shown = self.shown.get((args["channel"], args["ts"]))
+        if shown is None:
+            return {"ok": False, "error": "message_not_found"}
+        if not shown.streaming:
+            return {"ok": False, "error": "message_not_in_streaming_state"}
+        if len(str(args.get("markdown_text") or "")) > 12_000:
+            return {"ok": False, "error": "msg_too_long"}
+        shown.streamed += str(args.get("markdown_text") or "")
+        return {"ok": True, "channel": args["channel"], "ts": args["ts"]}
+
+    def _stop_stream(self, args: dict[str, Any]) -> dict[str, Any]:
+        answered = self._append_stream({**args, "markdown_text": args.get("markdown_text") or ""})
+        if answered["ok"]:
+            shown = self.shown[(args["channel"], args["ts"])]
+            shown.blocks, shown.streaming = args.get("blocks") or [], False
+        return answered
+
+    def _assistant_thread(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not str(args.get("channel_id", "")).startswith("D"):
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True}
+
+    def _replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        messages = self.threads.get((args["channel"], args["ts"]))
+        if messages is None:
+            return {"ok": False, "error": "thread_not_found"}
+        limit = int(args.get("limit") or 1000)
+        return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit}
 
     def _members(self, args: dict[str, Any]) -> dict[str, Any]:
         if args["channel"] not in self.members:
@@ -409,7 +515,7 @@ def block_action(
                 "block_id": "answer",
                 "text": button["text"],
                 "value": button["value"],
-                "type": "button",
+                "type": button.get("type", "button"),
                 "action_ts": f"{time.time():.6f}",
             }
         ],
@@ -417,6 +523,18 @@ def block_action(
     if not ephemeral:
         payload["message"] = {"type": "message", "ts": message_ts, "thread_ts": thread_ts}
     return payload
+
+
+def feedback_choice(element: dict[str, Any], *, positive: bool) -> dict[str, Any]:
+    """One side of a `feedback_buttons` element, as a click on it is reported to the app:
+    the element's action id and type, the clicked button's text and value."""
+    side = element["positive_button" if positive else "negative_button"]
+    return {
+        "action_id": element["action_id"],
+        "type": "feedback_buttons",
+        "text": side["text"],
+        "value": side["value"],
+    }
 
 
 def view_submission(view: dict[str, Any], user: str, values: dict[str, Any]) -> dict[str, Any]:

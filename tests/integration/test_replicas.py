@@ -86,13 +86,12 @@ async def test_a_slack_retry_storm_across_two_replicas_gets_one_answer_per_quest
     await _settle(services)
 
     assert {status for status, _ in statuses} == {200}
-    placeholders = api.calls_to("chat.postMessage", channel=CHANNEL)
-    assert sorted(p.args["thread_ts"] for p in placeholders) == [
+    streams = api.calls_to("chat.startStream", channel=CHANNEL)
+    assert sorted(p.args["thread_ts"] for p in streams) == [
         f"1700000100.{i:06d}" for i in range(len(QUESTIONS))
     ]
-    assert len([c for c in api.calls_to("chat.update", channel=CHANNEL) if c.buttons()]) == len(
-        QUESTIONS
-    )
+    stops = api.calls_to("chat.stopStream", channel=CHANNEL)
+    assert len([c for c in stops if c.feedback()]) == len(QUESTIONS)
 
 
 def _teams_question(service_url: str, text: str) -> dict[str, Any]:
@@ -124,10 +123,10 @@ async def test_duplicate_teams_activities_across_two_replicas_get_one_answer_eac
 
         responses = await asyncio.gather(*posts)
         await _settle(services)
-        await connector.wait_for(lambda c: len([m for m in c.messages() if m.card]) >= 4)
+        await connector.wait_for(lambda c: len(c.answers()) >= 4)
         await asyncio.sleep(0.5)  # a late duplicate would show up now
 
         assert {r.status for r in responses} == {201}
-        cards = [m for m in connector.messages() if m.card]
+        cards = connector.answers()
         replied_to = sorted(m.body.get("replyToId") for m in cards)
         assert replied_to == sorted(a["id"] for a in activities)

@@ -69,7 +69,8 @@ async def test_no_secret_appears_in_logs_replies_metrics_or_status(
     )
     configure_logging(settings.serve)
     fake.script("The ESPP discount is 15% [1].", Reply(status=500), Reply(status=500))
-    api.script("chat.update", error("internal_error"), error("internal_error"))
+    api.script("chat.stopStream", error("internal_error"), error("internal_error"))
+    api.script("chat.update", error("internal_error"))
     seen: list[str] = []
     async with open_runtime(settings) as runtime:
         app = build_app(runtime)

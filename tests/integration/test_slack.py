@@ -1,5 +1,6 @@
 """Deskmate on Slack, end to end: signed requests into the real aiohttp app (`build_app`), a fake
-Slack Web API on loopback recording what Deskmate posts, the sample knowledge base in Postgres.
+Slack Web API on loopback recording what Deskmate posts (and what each message shows after its
+stream or updates), the sample knowledge base in Postgres.
 
 Each test reads as "when Slack sends this, people in Slack see that".
 """
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client import REGISTRY
 
 from adapters.chat.services import Services
 from adapters.runtime import Runtime, open_runtime
@@ -30,6 +32,7 @@ from adapters.slack.render import (
     ACTION_PRIVATE,
     ACTION_SHARE,
     COMMENT_BLOCK,
+    action_value,
 )
 from bot import texts
 from indexer.records import Source
@@ -41,6 +44,7 @@ from tests.fakes.slack_api import (
     BOT_TOKEN,
     BOT_USER,
     SIGNING_SECRET,
+    TEAM,
     Call,
     FakeSlackApi,
     SlackSender,
@@ -49,6 +53,7 @@ from tests.fakes.slack_api import (
     direct_message,
     error,
     event_callback,
+    feedback_choice,
     rate_limited,
     slash_command,
     view_submission,
@@ -89,16 +94,22 @@ class Deskmate:
         return self.reply_to(event)
 
     def reply_to(self, event: dict[str, Any]) -> Call:
-        """The last update of the "looking it up" message posted for `event`."""
-        where = {"channel": event["channel"]}
-        placeholders = [
+        """The message that answered `event` (the last one opened in its channel, by a
+        stream or as "looking it up"), as it shows now."""
+        channel = event["channel"]
+        opened = [c for c in self.api.calls_to("chat.startStream", channel=channel) if c.ok] + [
             c
-            for c in self.api.calls_to("chat.postMessage", **where)
+            for c in self.api.calls_to("chat.postMessage", channel=channel)
             if c.args.get("text") == texts.LOOKING_UP
         ]
-        assert placeholders, f"no reply was posted for {event}"
-        ts = placeholders[-1].ts
-        return self.api.calls_to("chat.update", ts=ts, **where)[-1]
+        assert opened, f"no reply was posted for {event}"
+        return self.api.message(channel, max(opened, key=lambda c: c.at).ts)
+
+    async def rate(self, answer: Call, user: str, *, helpful: bool, **where: Any) -> None:
+        """A click on the answer's native 👍 (or 👎)."""
+        feedback = answer.feedback()
+        assert feedback is not None, f"no feedback buttons under {answer.args}"
+        await self.click(feedback_choice(feedback, positive=helpful), user, answer, **where)
 
     async def click(self, button: dict[str, Any], user: str, on: Call, **where: Any) -> None:
         channel = on.args.get("channel")
@@ -165,30 +176,36 @@ def sources_of(reply: Call) -> str:
     return " ".join(e["text"] for b in reply.blocks_of("context") for e in b["elements"])
 
 
+def answer_id_of(reply: Call) -> str:
+    feedback = reply.feedback()
+    assert feedback is not None, f"no feedback buttons under {reply.args}"
+    return str(json.loads(feedback["positive_button"]["value"])["answer"])
+
+
 # --- questions and answers --------------------------------------------------------------------
 
 
-async def test_a_mention_is_answered_in_its_thread_with_sources_and_feedback_buttons(
+async def test_a_mention_is_streamed_into_its_thread_with_sources_and_feedback_at_the_end(
     deskmate: Deskmate,
 ) -> None:
     status, _ = await deskmate.slack.event(app_mention(ESPP, ALICE, GENERAL, ts=T1))
     assert status == 200
     await deskmate.settle()
 
-    (placeholder,) = deskmate.api.calls_to("chat.postMessage", channel=GENERAL)
-    assert placeholder.args["thread_ts"] == T1
-    assert placeholder.args["text"] == texts.LOOKING_UP
-    (answer,) = deskmate.api.calls_to("chat.update", channel=GENERAL, ts=placeholder.ts)
-    assert "15% discount" in answer.text
-    assert "*Sources*" in sources_of(answer)
+    (start,) = deskmate.api.calls_to("chat.startStream", channel=GENERAL)
+    assert start.args["thread_ts"] == T1
+    assert (start.args["recipient_user_id"], start.args["recipient_team_id"]) == (ALICE, TEAM)
+    (stop,) = deskmate.api.calls_to("chat.stopStream", channel=GENERAL, ts=start.ts)
+    assert "15% discount" in stop.args["markdown_text"]
+    assert "*Sources*" in sources_of(stop)
     assert (
         "<https://hr.halyard.example/exports/benefits-guide.docx|Benefits Guide 2026>"
-        in sources_of(answer)
+        in sources_of(stop)
     )
-    buttons = answer.buttons()
-    assert {ACTION_HELPFUL, ACTION_NOT_HELPFUL} <= buttons.keys()
-    answer_id = json.loads(buttons[ACTION_HELPFUL]["value"])["answer"]
-    stored = await deskmate.runtime.store.feedback.answer(answer_id)
+    assert stop.feedback() is not None
+    assert deskmate.api.calls_to("chat.postMessage") == []  # no "looking it up" to replace
+    assert deskmate.api.calls_to("assistant.threads.setStatus") == []  # only in the app's DMs
+    stored = await deskmate.runtime.store.feedback.answer(answer_id_of(stop))
     assert stored is not None
     assert stored.question == ESPP
 
@@ -200,10 +217,32 @@ async def test_a_direct_message_is_answered_in_the_dm(deskmate: Deskmate) -> Non
         direct_message("How many days of paid time off do I get?", ALICE, DM, T1)
     )
 
-    (placeholder,) = deskmate.api.calls_to("chat.postMessage", channel=DM)
-    assert placeholder.args.get("thread_ts") is None  # a DM is answered where it was written
+    (status,) = deskmate.api.calls_to("assistant.threads.setStatus", channel_id=DM)
+    assert (status.args["thread_ts"], status.args["status"]) == (T1, texts.WORKING_STATUS)
+    assert status.args["loading_messages"]
+    (start,) = deskmate.api.calls_to("chat.startStream", channel=DM)
+    assert start.at > status.at
+    assert start.args["thread_ts"] == T1  # the agent's thread of the question
+    assert "recipient_user_id" not in start.args  # only needed in channels
+    assert reply.ts == start.ts
     assert "20 days" in reply.text
     assert "Paid Time Off Policy" in sources_of(reply)
+    assert reply.feedback() is not None
+
+
+async def test_where_slack_refuses_to_stream_the_answer_replaces_looking_it_up(
+    deskmate: Deskmate,
+) -> None:
+    deskmate.api.script("chat.startStream", error("feature_not_enabled"))
+
+    reply = await deskmate.ask(app_mention(ESPP, ALICE, GENERAL, ts=T1))
+
+    (placeholder,) = deskmate.api.calls_to("chat.postMessage", channel=GENERAL)
+    assert (placeholder.args["thread_ts"], placeholder.args["text"]) == (T1, texts.LOOKING_UP)
+    (update,) = deskmate.api.calls_to("chat.update", channel=GENERAL, ts=placeholder.ts)
+    assert reply.args["blocks"] == update.args["blocks"]
+    assert "15% discount" in reply.text
+    assert reply.feedback() is not None
 
 
 async def test_a_follow_up_in_a_channel_thread_continues_the_conversation(
@@ -215,7 +254,7 @@ async def test_a_follow_up_in_a_channel_thread_continues_the_conversation(
         app_mention("how much of my salary can I put in?", ALICE, GENERAL, ts=T2, thread_ts=T1)
     )
 
-    replies = deskmate.api.calls_to("chat.postMessage", channel=GENERAL)
+    replies = deskmate.api.calls_to("chat.startStream", channel=GENERAL)
     assert [r.args["thread_ts"] for r in replies] == [T1, T1]
     assert "1% to 10% of base salary" in follow_up.text
     turns = await deskmate.runtime.store.conversations.recent(f"slack:{GENERAL}:{T1}", 5)
@@ -226,13 +265,50 @@ async def test_a_reply_in_the_thread_of_a_dm_answer_needs_no_mention_and_has_mem
     deskmate: Deskmate,
 ) -> None:
     first = await deskmate.ask(direct_message(ESPP, ALICE, DM, T1))
+    assert first.args["thread_ts"] == T1  # the answer opened the thread of the question
 
-    await deskmate.ask(direct_message("and how much can I put in?", ALICE, DM, T2, first.ts))
+    await deskmate.ask(direct_message("and how much can I put in?", ALICE, DM, T2, T1))
 
-    _, in_thread = deskmate.api.calls_to("chat.postMessage", channel=DM)
-    assert in_thread.args["thread_ts"] == first.ts
-    turns = await deskmate.runtime.store.conversations.recent(f"slack:{DM}:{first.ts}", 5)
+    _, in_thread = deskmate.api.calls_to("chat.startStream", channel=DM)
+    assert in_thread.args["thread_ts"] == T1
+    turns = await deskmate.runtime.store.conversations.recent(f"slack:{DM}:{T1}", 5)
     assert [q for q, _ in turns] == [ESPP, "and how much can I put in?"]
+
+
+async def test_a_follow_up_in_a_thread_takes_what_people_said_there_into_account(
+    deskmate: Deskmate,
+) -> None:
+    deskmate.api.threads[(GENERAL, T1)] = [
+        {
+            "type": "message",
+            "user": BOB,
+            "text": "How many days of paid time off do I get?",
+            "ts": T1,
+        },
+        {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "text": "calibration", "ts": T2},
+        {"type": "message", "user": ALICE, "text": f"<@{BOT_USER}> is that per year?", "ts": T3},
+    ]
+
+    follow_up = await deskmate.ask(app_mention("is that per year?", ALICE, GENERAL, T3, T1))
+
+    (read,) = deskmate.api.calls_to("conversations.replies", channel=GENERAL, ts=T1)
+    assert int(read.args["limit"]) <= 100  # bounded
+    assert "20 days" in follow_up.text  # Bob's question gave "that" its meaning
+
+
+async def test_a_question_with_a_file_says_the_file_was_not_read(deskmate: Deskmate) -> None:
+    screenshot = {"id": "F0SHOT", "name": "vpn-error.png", "mimetype": "image/png"}
+    event = direct_message("How do I connect to the VPN?", ALICE, DM, T1) | {
+        "subtype": "file_share",
+        "files": [screenshot],
+    }
+
+    reply = await deskmate.ask(event)
+    plain = await deskmate.ask(direct_message("How do I connect to the VPN?", ALICE, DM, T2))
+
+    assert texts.ATTACHMENTS_IGNORED in sources_of(reply)
+    assert reply.feedback() is not None  # answered from the text all the same
+    assert texts.ATTACHMENTS_IGNORED not in sources_of(plain)
 
 
 async def test_the_bots_own_messages_edits_and_other_bots_get_no_answer(
@@ -247,12 +323,60 @@ async def test_the_bots_own_messages_edits_and_other_bots_get_no_answer(
     await deskmate.settle()
 
     assert deskmate.api.calls_to("chat.postMessage") == []
+    assert deskmate.api.calls_to("chat.startStream") == []
 
 
 async def test_an_empty_mention_is_asked_for_a_question(deskmate: Deskmate) -> None:
     reply = await deskmate.ask(app_mention("", ALICE, GENERAL, ts=T1))
 
     assert texts.EMPTY_QUESTION in reply.text
+
+
+# --- the agent messaging experience ----------------------------------------------------------
+
+
+def home_opened(user: str, channel: str, tab: str = "messages") -> dict[str, Any]:
+    return {"type": "app_home_opened", "user": user, "channel": channel, "tab": tab, "event_ts": T1}
+
+
+async def test_opening_the_messages_tab_suggests_prompts_about_documents_the_person_may_see(
+    deskmate: Deskmate,
+) -> None:
+    for event in (
+        home_opened(ALICE, DM),
+        home_opened(HR_LEAD, HR_DM),
+        home_opened(BOB, "D0B", "home"),
+    ):
+        status, _ = await deskmate.slack.event(event)
+        assert status == 200
+    await deskmate.settle()
+
+    alice, hr_lead = deskmate.api.calls_to("assistant.threads.setSuggestedPrompts")
+    assert alice.args["channel_id"] == DM
+    assert "thread_ts" not in alice.args  # with one, agent apps' prompts silently fail
+    prompts = alice.args["prompts"]
+    assert 1 <= len(prompts) <= 4
+    assert all(p["title"] and p["message"] for p in prompts)
+    assert "What should I know about Paid Time Off Policy?" in [p["message"] for p in prompts]
+    assert restricted_in(json.dumps(prompts)) == []
+    assert hr_lead.args["channel_id"] == HR_DM  # the Home tab (Bob's) gets none
+
+
+async def test_configured_suggested_prompts_are_used_as_they_are(
+    sample_db: str, tmp_path: Path, api: FakeSlackApi
+) -> None:
+    settings = slack_settings(
+        sample_db, tmp_path, api, suggested_prompts="How do I expense travel? | Who is on call?"
+    )
+    async with running(settings, api) as deskmate:
+        await deskmate.slack.event(home_opened(ALICE, DM))
+        await deskmate.settle()
+
+    (call,) = api.calls_to("assistant.threads.setSuggestedPrompts")
+    assert [p["message"] for p in call.args["prompts"]] == [
+        "How do I expense travel?",
+        "Who is on call?",
+    ]
 
 
 # --- odd and hostile questions ---------------------------------------------------------------
@@ -269,10 +393,12 @@ def posted(api: FakeSlackApi) -> str:
 def within_slack_limits(call: Call) -> bool:
     blocks = call.args.get("blocks") or []
     sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    markdown = [b["text"] for b in blocks if b["type"] == "markdown"]
     return (
         len(str(call.args.get("text") or "")) <= SLACK_TEXT_LIMIT
         and len(blocks) <= 50
         and all(len(t) <= 3000 for t in sections)
+        and sum(map(len, markdown)) <= 12_000
     )
 
 
@@ -320,10 +446,9 @@ async def test_any_language_or_injection_attempt_is_answered_as_plain_text_and_p
 ) -> None:
     reply = await deskmate.ask(app_mention(question, ALICE, GENERAL, ts=T1))
 
-    buttons = reply.buttons()  # an answer (or an honest "don't know"), not an error
+    answer_id = answer_id_of(reply)  # an answer (or an honest "don't know"), not an error
     assert within_slack_limits(reply)
     assert not MASS_PING.search(posted(deskmate.api))
-    answer_id = json.loads(buttons[ACTION_HELPFUL]["value"])["answer"]
     stored = await deskmate.runtime.store.feedback.answer(answer_id)
     assert stored is not None
     without_slack_markup = " ".join(re.sub(r"<![^>]*>", "", question).split())
@@ -396,7 +521,8 @@ async def test_someone_outside_hr_never_sees_a_restricted_document_anywhere_in_s
     public = await deskmate.ask(app_mention(SALARY, HR_LEAD, MIXED, ts=T2))  # Bob listens
     await deskmate.ask(app_mention("and the L4 band maximum?", BOB, MIXED, T3, thread_ts=T2))
     buttons = public.buttons()
-    for action in (ACTION_NOT_HELPFUL, ACTION_HANDOFF, ACTION_PRIVATE):
+    await deskmate.rate(public, BOB, helpful=False, thread_ts=T2)
+    for action in (ACTION_HANDOFF, ACTION_PRIVATE):
         await deskmate.click(buttons[action], BOB, public, thread_ts=T2)
     await deskmate.command(f"ask {SALARY}", user=BOB, channel=MIXED)
     await deskmate.command("status", user=BOB, channel=MIXED)
@@ -476,8 +602,8 @@ async def test_a_retry_storm_gets_exactly_one_answer(deskmate: Deskmate) -> None
     await deskmate.settle()
 
     assert [status for status, _ in results] == [200] * 5
-    assert len(deskmate.api.calls_to("chat.postMessage")) == 1
-    assert len(deskmate.api.calls_to("chat.update")) == 1
+    assert len(deskmate.api.calls_to("chat.startStream")) == 1
+    assert len(deskmate.api.calls_to("chat.stopStream")) == 1
 
 
 async def test_one_message_delivered_again_under_a_new_event_id_gets_one_answer(
@@ -489,7 +615,7 @@ async def test_one_message_delivered_again_under_a_new_event_id_gets_one_answer(
         await deskmate.slack.event(event_callback(mention, event_id=event_id))
     await deskmate.settle()
 
-    assert len(deskmate.api.calls_to("chat.postMessage")) == 1
+    assert len(deskmate.api.calls_to("chat.startStream")) == 1
 
 
 @pytest.mark.parametrize(
@@ -529,11 +655,12 @@ async def test_slash_ask_answers_only_the_asker_with_a_button_to_share_it(
 
     await deskmate.click(private.buttons()[ACTION_SHARE], ALICE, private, ephemeral=True)
 
-    shared = deskmate.api.calls_to("chat.update", channel=GENERAL)[-1]
+    (start,) = deskmate.api.calls_to("chat.startStream", channel=GENERAL)
+    assert start.args.get("thread_ts") is None  # a new message in the channel
+    assert start.args["recipient_user_id"] == ALICE
+    shared = deskmate.api.message(GENERAL, start.ts)
     assert "15% discount" in shared.text
     assert f"<@{ALICE}> asked: {ESPP}" in shared.text
-    (placeholder,) = deskmate.api.calls_to("chat.postMessage", channel=GENERAL)
-    assert placeholder.args.get("thread_ts") is None
     assert deskmate.api.calls_to("response_url")[-1].args["delete_original"] is True
 
 
@@ -622,9 +749,11 @@ async def test_a_helpful_click_is_stored_with_the_question_and_sources_and_thank
     deskmate: Deskmate,
 ) -> None:
     answer = await deskmate.ask(app_mention(ESPP, ALICE, GENERAL, ts=T1))
+    before = REGISTRY.get_sample_value("deskmate_feedback_total", {"rating": "up"}) or 0.0
 
-    await deskmate.click(answer.buttons()[ACTION_HELPFUL], BOB, answer, thread_ts=T1)
+    await deskmate.rate(answer, BOB, helpful=True, thread_ts=T1)
 
+    assert REGISTRY.get_sample_value("deskmate_feedback_total", {"rating": "up"}) == before + 1
     (liked,) = await deskmate.runtime.store.feedback.liked()
     assert (liked.platform, liked.user_id, liked.rating, liked.question) == ("slack", BOB, 1, ESPP)
     assert liked.sources[0]["title"] == "Benefits Guide 2026"
@@ -638,7 +767,7 @@ async def test_a_not_helpful_click_opens_a_modal_whose_comment_is_stored(
 ) -> None:
     answer = await deskmate.ask(app_mention(ESPP, ALICE, GENERAL, ts=T1))
 
-    await deskmate.click(answer.buttons()[ACTION_NOT_HELPFUL], ALICE, answer, thread_ts=T1)
+    await deskmate.rate(answer, ALICE, helpful=False, thread_ts=T1)
     (opened,) = deskmate.api.calls_to("views.open")
     comment = {COMMENT_BLOCK: {COMMENT_BLOCK: {"type": "plain_text_input", "value": "Outdated"}}}
     status, _ = await deskmate.slack.interaction(
@@ -653,6 +782,21 @@ async def test_a_not_helpful_click_opens_a_modal_whose_comment_is_stored(
         assert await cur.fetchall() == [(-1, "Outdated", ESPP)]
     thanks = [c.text.strip() for c in deskmate.ephemerals(ALICE)]
     assert thanks == [texts.FEEDBACK_THANKS_DOWN, texts.FEEDBACK_COMMENT_THANKS]
+
+
+async def test_the_plain_buttons_of_answers_posted_before_feedback_buttons_still_count(
+    deskmate: Deskmate,
+) -> None:
+    answer = await deskmate.ask(app_mention(ESPP, ALICE, GENERAL, ts=T1))
+    value = action_value(answer_id_of(answer))
+    old_up = {"action_id": ACTION_HELPFUL, "text": {"type": "plain_text", "text": "👍"}}
+    old_down = {"action_id": ACTION_NOT_HELPFUL, "text": {"type": "plain_text", "text": "👎"}}
+
+    await deskmate.click(old_up | {"value": value}, BOB, answer, thread_ts=T1)
+    await deskmate.click(old_down | {"value": value}, ALICE, answer, thread_ts=T1)
+
+    assert await deskmate.runtime.store.feedback.counts() == {1: 1, -1: 1}
+    assert deskmate.api.calls_to("views.open")  # 👎 still asks for a comment
 
 
 async def test_ask_a_human_posts_the_question_in_the_help_channel_with_a_link(
@@ -691,24 +835,25 @@ async def test_ask_a_human_mentions_the_sources_user_group_in_the_thread(
 async def test_when_slack_rejects_the_answer_the_asker_still_sees_an_error_with_a_reference(
     deskmate: Deskmate,
 ) -> None:
-    deskmate.api.script("chat.update", error("internal_error"), error("internal_error"))
+    deskmate.api.script("chat.stopStream", error("internal_error"), error("internal_error"))
+    deskmate.api.script("chat.update", error("internal_error"))
 
     status, _ = await deskmate.slack.event(app_mention(ESPP, ALICE, GENERAL, ts=T1))
     await deskmate.settle()
 
     assert status == 200
-    _, apology = deskmate.api.calls_to("chat.postMessage", channel=GENERAL)
+    (apology,) = deskmate.api.calls_to("chat.postMessage", channel=GENERAL)
     assert apology.args["thread_ts"] == T1
     assert "Sorry, something went wrong" in apology.text
     assert "(reference: " in apology.text
 
 
 async def test_a_rate_limited_call_is_retried_after_retry_after(deskmate: Deskmate) -> None:
-    deskmate.api.script("chat.update", rate_limited(retry_after=0))
+    deskmate.api.script("chat.stopStream", rate_limited(retry_after=0))
 
     reply = await deskmate.ask(app_mention(ESPP, ALICE, GENERAL, ts=T1))
 
-    assert len(deskmate.api.calls_to("chat.update")) == 2
+    assert len(deskmate.api.calls_to("chat.stopStream")) == 2
     assert "15% discount" in reply.text
 
 
@@ -751,12 +896,12 @@ async def test_slack_is_acknowledged_at_once_however_long_the_answer_takes(
     assert status == 200
     assert acked_after < 1.0
     assert (
-        "The ESPP discount is *15%*"
+        "The ESPP discount is **15%**"
         in deskmate.reply_to(app_mention(ESPP, ALICE, GENERAL, T1)).text
     )
 
 
-async def test_a_streamed_answer_updates_the_message_at_a_throttled_pace(
+async def test_a_streamed_answer_is_appended_at_a_throttled_pace_and_ends_with_its_sources(
     with_llm: tuple[Deskmate, FakeOpenAI],
 ) -> None:
     deskmate, llm = with_llm
@@ -765,13 +910,35 @@ async def test_a_streamed_answer_updates_the_message_at_a_throttled_pace(
 
     reply = await deskmate.ask(app_mention(ESPP, ALICE, GENERAL, ts=T1))
 
-    updates = deskmate.api.calls_to("chat.update", channel=GENERAL)
-    partial, final = updates[0], updates[-1]
+    (start,) = deskmate.api.calls_to("chat.startStream", channel=GENERAL)
+    appends = deskmate.api.calls_to("chat.appendStream", channel=GENERAL, ts=start.ts)
+    assert 1 <= len(appends) <= 2  # 200 streamed pieces, at most one append per 1.5 s
+    streamed = "".join(a.args["markdown_text"] for a in appends)
+    assert f"The ESPP discount is 15% [1]. {words}".startswith(streamed)  # pieces, in order
+    (stop,) = deskmate.api.calls_to("chat.stopStream", channel=GENERAL, ts=start.ts)
+    assert stop.feedback() is not None
+    assert "word199" in reply.text
+    assert reply.ts == start.ts
+    assert "Benefits Guide 2026" in sources_of(reply)
+
+
+async def test_with_streaming_turned_off_a_streamed_answer_updates_looking_it_up(
+    sample_db: str, tmp_path: Path, api: FakeSlackApi, fake_openai: tuple[FakeOpenAI, str]
+) -> None:
+    llm, base_url = fake_openai
+    settings = slack_settings(sample_db, tmp_path, api, openai_base_url=base_url, streaming=False)
+    words = " ".join(f"word{i}" for i in range(200))
+    llm.script(Reply(f"The ESPP discount is 15% [1]. {words}"))
+
+    async with running(settings, api) as deskmate:
+        reply = await deskmate.ask(app_mention(ESPP, ALICE, GENERAL, ts=T1))
+
+    assert api.calls_to("chat.startStream") == []
+    updates = api.calls_to("chat.update", channel=GENERAL)
     assert 2 <= len(updates) <= 3  # 200 streamed pieces, at most one update per 1.5 s
-    assert partial.blocks_of("actions") == []
-    assert final is reply
-    assert "word199" in final.text
-    assert final.blocks_of("actions")
+    assert updates[0].feedback() is None
+    assert "word199" in reply.text
+    assert reply.feedback() is not None
 
 
 async def test_a_long_answer_is_split_across_messages_instead_of_failing(
@@ -783,15 +950,15 @@ async def test_a_long_answer_is_split_across_messages_instead_of_failing(
 
     first = await deskmate.ask(app_mention(ESPP, ALICE, GENERAL, ts=T1))
 
-    _, *more = deskmate.api.calls_to("chat.postMessage", channel=GENERAL)
+    more = deskmate.api.calls_to("chat.postMessage", channel=GENERAL)
     assert more, "the rest of the answer follows in the thread"
     assert all(m.args["thread_ts"] == T1 for m in more)
     for message in [first, *more]:
-        assert all(len(s["text"]["text"]) <= 3000 for s in message.blocks_of("section"))
+        assert sum(len(b["text"]) for b in message.blocks_of("markdown")) <= 12_000
         assert len(message.args["blocks"]) <= 50
     assert "Paragraph 39" in more[-1].text
-    assert more[-1].blocks_of("actions")
-    assert not first.blocks_of("actions")
+    assert more[-1].feedback() is not None
+    assert first.feedback() is None
 
 
 # --- Socket Mode ------------------------------------------------------------------------------
@@ -812,7 +979,7 @@ async def test_socket_mode_answers_without_a_public_endpoint(
             "payload": event_callback(app_mention(ESPP, ALICE, GENERAL, ts=T1)),
         }
         await api.push(envelope)
-        await api.wait_for("chat.update", channel=GENERAL)
+        await api.wait_for("chat.stopStream", channel=GENERAL)
         await deskmate.settle()
         status, _ = await deskmate.slack.event(app_mention(ESPP, ALICE, GENERAL, ts=T2))
 

@@ -1,6 +1,7 @@
 """The Teams adapter, entered over HTTP: real Bot Framework Activity JSON is posted to
 `/api/messages`, and a fake Bot Connector on loopback (the activities' `serviceUrl`) records
-what Deskmate sends back. Answers come from the sample knowledge base without an LLM."""
+what Deskmate sends back and checks streamed replies as Teams does. Answers come from the
+sample knowledge base (without an LLM unless a test says otherwise)."""
 
 from __future__ import annotations
 
@@ -33,8 +34,10 @@ from adapters.runtime import open_runtime
 from adapters.server import SERVICES, build_app
 from bot import texts
 from bot.errors import ConfigError
-from tests.conftest import make_settings
+from tests.conftest import llm_settings, make_settings
 from tests.fakes.bot_connector import OPENID_PATH, Call, FakeBotConnector, serve
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.openai_server import Reply as ModelReply
 
 BOT = {"id": "28:deskmate-bot-id", "name": "Deskmate"}
 # Dana is in the `hr` group of examples/groups.yaml (by AAD object id) and a Deskmate admin;
@@ -46,6 +49,7 @@ TEAM = "19:general@thread.tacv2"
 GROUP_CHAT = "19:lunch-plans@thread.v2"
 MENTION = "<at>Deskmate</at>"
 APP_ID = "00000000-0000-4000-8000-0000000000b0"
+BENEFITS = "Benefits Guide 2026"
 
 
 def _member(account: dict[str, str], email: str) -> dict[str, str]:
@@ -151,6 +155,7 @@ class Teams:
         response = await self.post(question)
         assert response.status in (200, 201), await response.text()
         await self.connector.wait_for(lambda c: len(c.messages()) > before)
+        await self.services.idle()  # what follows the reply (remembering its answer) is done
         return self.connector.messages()[before]
 
 
@@ -160,9 +165,14 @@ def _mention() -> dict[str, Any]:
 
 @asynccontextmanager
 async def running_teams(
-    sample_db: str, tmp_path: Path, **overrides: object
+    sample_db: str, tmp_path: Path, *, llm_url: str | None = None, **overrides: object
 ) -> AsyncIterator[Teams]:
-    settings = make_settings(sample_db, tmp_path, admins=HR_LEAD["aadObjectId"], **overrides)
+    admins = HR_LEAD["aadObjectId"]
+    settings = (
+        llm_settings(sample_db, tmp_path, llm_url, admins=admins, **overrides)
+        if llm_url
+        else make_settings(sample_db, tmp_path, admins=admins, **overrides)
+    )
     connector = FakeBotConnector(
         members={
             TEAM: [
@@ -194,6 +204,41 @@ def _card_text(call: Call) -> str:
     return "\n".join(block.get("text", "") for block in card["body"])
 
 
+def _shown(call: Call) -> str:
+    """What a person sees of a message: its text, its citations, and a card if it has one."""
+    citations = (call.ai_message or {}).get("citation") or []
+    parts = [str(call.body.get("text") or ""), json.dumps(citations, ensure_ascii=False)]
+    if call.card is not None:
+        parts.append(_card_text(call))
+    return "\n".join(parts)
+
+
+async def _answer_id(teams: Teams, reply: Call) -> str:
+    """The answer a message shows, as Deskmate remembers it for Teams' feedback."""
+    conversation = reply.path.split("/")[3].split(";")[0]
+    assert reply.response_id is not None
+    found = await teams.services.runtime.store.feedback.answer_of_message(
+        "teams", conversation, reply.response_id
+    )
+    assert found is not None, f"no answer remembered for {reply.path}"
+    return found
+
+
+def _feedback_invoke(
+    teams: Teams, question: dict[str, Any], answer: Call, sender: dict[str, str], **value: Any
+) -> dict[str, Any]:
+    """Teams' own 👍 / 👎 on `answer`: a `message/submitAction` invoke naming its message."""
+    return teams.activity(
+        question["conversation"],
+        sender,
+        type="invoke",
+        name="message/submitAction",
+        replyToId=answer.response_id,
+        channelData=question["channelData"],
+        value={"actionName": "feedback", "actionValue": value},
+    )
+
+
 def _button(call: Call, verb: str) -> dict[str, Any]:
     assert call.card is not None
     return next(a for a in call.card["actions"] if a["verb"] == verb)
@@ -202,31 +247,106 @@ def _button(call: Call, verb: str) -> dict[str, Any]:
 # --- questions and answers ----------------------------------------------------------------
 
 
-async def test_a_personal_message_is_answered_with_a_card_citing_its_sources(
+async def test_a_personal_message_is_answered_as_an_ai_message_with_native_citations(
     teams: Teams,
 ) -> None:
     question = teams.personal("What is the ESPP discount?")
 
     reply = await teams.ask(question)
 
-    text = _card_text(reply)
-    assert "15%" in text
-    assert (
-        "[1] [Benefits Guide 2026](https://hr.halyard.example/exports/benefits-guide.docx)" in text
-    )
+    assert "15%" in reply.body["text"]
+    assert reply.body["textFormat"] == "markdown"
     assert reply.path == (
         f"/v3/conversations/{question['conversation']['id']}/activities/{question['id']}"
     )
-    titles = [a["title"] for a in reply.card["actions"]]  # type: ignore[index]
-    assert titles == [texts.BUTTON_HELPFUL, texts.BUTTON_NOT_HELPFUL]
+    label = reply.ai_message
+    assert label is not None
+    assert (label["@type"], label["additionalType"]) == ("Message", ["AIGeneratedContent"])
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", reply.body["text"])}
+    claims = label["citation"]
+    assert {c["position"] for c in claims} == markers  # one citation per marker, no other
+    benefits = next(c["appearance"] for c in claims if c["appearance"]["name"] == BENEFITS)
+    assert benefits["url"] == "https://hr.halyard.example/exports/benefits-guide.docx"
+    assert benefits["image"]["name"] == "Microsoft Word"
+    assert all(len(c["appearance"]["name"]) <= 80 for c in claims)
+    assert all(len(c["appearance"]["abstract"]) <= 160 for c in claims)
+    assert len(claims) <= 20
+    assert reply.body["channelData"]["feedbackLoop"] == {"type": "default"}
+    assert reply.card is None  # nothing a card would add
 
 
-async def test_the_typing_indicator_shows_before_the_answer(teams: Teams) -> None:
-    await teams.ask(teams.personal("How many vacation days do I get per year?"))
+async def test_a_1_1_answer_starts_with_an_informative_update_and_ends_the_stream(
+    teams: Teams,
+) -> None:
+    reply = await teams.ask(teams.personal("How many vacation days do I get per year?"))
 
-    calls = teams.connector.recorded(lambda c: c.type in ("typing", "message"))
-    assert calls[0].type == "typing"
-    assert calls[-1].card is not None
+    informative, *_ = [t for t in teams.connector.typing() if t.stream_info]
+    assert informative.stream_info == {
+        "type": "streaminfo",
+        "streamType": "informative",
+        "streamSequence": 1,
+    }
+    assert informative.body["text"] == texts.TEAMS_SEARCHING
+    assert reply.stream_info == {
+        "type": "streaminfo",
+        "streamId": informative.response_id,
+        "streamType": "final",
+    }
+    assert reply.ai_message is not None
+
+
+STREAM_INTERVAL = 0.2  # seconds; Teams needs 1.5, the tests shorten it
+
+
+async def test_a_1_1_answer_from_a_model_streams_the_text_so_far_then_ends_with_a_final_message(
+    sample_db: str, tmp_path: Path, fake_openai: tuple[FakeOpenAI, str]
+) -> None:
+    llm, base_url = fake_openai
+    words = " ".join(f"word{i}" for i in range(60))
+    llm.script(ModelReply(f"The ESPP discount is 15% [1]. {words}", word_delay=0.02))
+    async with running_teams(
+        sample_db, tmp_path, llm_url=base_url, stream_interval_s=STREAM_INTERVAL, llm_timeout=10.0
+    ) as teams:
+        reply = await teams.ask(teams.personal("What is the ESPP discount?"))
+        streamed = [t for t in teams.connector.typing() if t.stream_info]
+
+    informative, *updates = streamed
+    assert len(updates) >= 2
+    stream_id = informative.response_id
+    assert all(u.stream_info["streamId"] == stream_id for u in updates)  # type: ignore[index]
+    assert all(u.stream_info["streamType"] == "streaming" for u in updates)  # type: ignore[index]
+    sequence = [t.stream_info["streamSequence"] for t in streamed]  # type: ignore[index]
+    assert sequence == list(range(1, len(streamed) + 1))
+    texts_so_far = [str(u.body["text"]) for u in updates]
+    assert all(b.startswith(a) for a, b in itertools.pairwise(texts_so_far))
+    gaps = [b.at - a.at for a, b in itertools.pairwise(updates)]
+    assert min(gaps) >= STREAM_INTERVAL * 0.9  # paced, never a burst
+    assert reply.stream_info == {"type": "streaminfo", "streamId": stream_id, "streamType": "final"}
+    assert "word59" in reply.body["text"]
+    label = reply.ai_message
+    assert label is not None
+    assert label["additionalType"] == ["AIGeneratedContent"]
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", reply.body["text"])}
+    assert {c["position"] for c in label["citation"]} == markers
+    assert 1 in markers
+    assert reply.body["channelData"]["feedbackLoop"] == {"type": "default"}
+
+
+async def test_in_a_group_chat_an_answer_from_a_model_is_one_final_message(
+    sample_db: str, tmp_path: Path, fake_openai: tuple[FakeOpenAI, str]
+) -> None:
+    llm, base_url = fake_openai
+    llm.script(ModelReply("The ESPP discount is 15% [1]. " * 20, word_delay=0.01))
+    async with running_teams(
+        sample_db, tmp_path, llm_url=base_url, stream_interval_s=STREAM_INTERVAL, llm_timeout=10.0
+    ) as teams:
+        reply = await teams.ask(teams.group_chat("What is the ESPP discount?"))
+        streamed = [t for t in teams.connector.typing() if t.stream_info]
+
+    assert streamed == []
+    assert reply.stream_info is None
+    assert reply.ai_message is not None
+    assert len(teams.connector.messages()) == 1
 
 
 async def test_in_a_channel_the_mention_is_stripped_and_the_reply_stays_in_the_thread(
@@ -239,9 +359,11 @@ async def test_in_a_channel_the_mention_is_stripped_and_the_reply_stays_in_the_t
     assert reply.path == (
         f"/v3/conversations/{question['conversation']['id']}/activities/{question['id']}"
     )
-    assert "15%" in _card_text(reply)
-    answer_id = _button(reply, "deskmate.feedback")["data"]["answer_id"]
-    stored = await teams.services.runtime.store.feedback.answer(answer_id)
+    assert "15%" in reply.body["text"]
+    assert reply.stream_info is None  # Teams streams only in 1:1 chats
+    assert [t for t in teams.connector.typing() if t.stream_info] == []
+    assert reply.ai_message is not None
+    stored = await teams.services.runtime.store.feedback.answer(await _answer_id(teams, reply))
     assert stored is not None
     assert stored.question == "What is the ESPP discount?"
 
@@ -254,10 +376,26 @@ async def test_other_peoples_mentions_keep_their_names_in_the_question(teams: Te
 
     reply = await teams.ask(question)
 
-    answer_id = _button(reply, "deskmate.feedback")["data"]["answer_id"]
-    stored = await teams.services.runtime.store.feedback.answer(answer_id)
+    stored = await teams.services.runtime.store.feedback.answer(await _answer_id(teams, reply))
     assert stored is not None
     assert stored.question == "can Dana approve my travel expenses?"
+
+
+async def test_a_question_with_an_image_says_the_image_was_not_read(teams: Teams) -> None:
+    question = teams.personal("How do I connect to the VPN?")
+    question["attachments"] = [
+        {"contentType": "image/png", "contentUrl": "https://smba.example/vpn-error.png"},
+        {"contentType": "text/html", "content": "<p>How do I connect to the VPN?</p>"},
+    ]
+    formatted_only = teams.personal("How do I connect to the VPN?")
+    formatted_only["attachments"] = [question["attachments"][1]]
+
+    reply = await teams.ask(question)
+    plain = await teams.ask(formatted_only)
+
+    assert texts.ATTACHMENTS_IGNORED in reply.body["text"]
+    assert reply.ai_message is not None  # answered from the text all the same
+    assert texts.ATTACHMENTS_IGNORED not in plain.body["text"]  # Teams' HTML copy is no file
 
 
 async def test_a_channel_message_without_a_mention_is_left_alone(teams: Teams) -> None:
@@ -271,7 +409,7 @@ async def test_a_channel_message_without_a_mention_is_left_alone(teams: Teams) -
 async def test_a_question_nobody_documented_gets_an_honest_dont_know(teams: Teams) -> None:
     reply = await teams.ask(teams.personal("What is the airspeed of an unladen swallow?"))
 
-    assert texts.DONT_KNOW in _card_text(reply)
+    assert texts.DONT_KNOW in reply.body["text"]
 
 
 async def test_a_follow_up_in_the_same_chat_uses_the_conversation_memory(teams: Teams) -> None:
@@ -292,7 +430,7 @@ async def test_a_repeated_delivery_of_the_same_activity_is_answered_once(teams: 
     await teams.services.drain(10)
 
     assert (first.status, second.status) == (201, 201)
-    assert len([m for m in teams.connector.messages() if m.card]) == 1
+    assert len(teams.connector.answers()) == 1
 
 
 async def test_a_failure_is_a_short_visible_text_not_silence(
@@ -348,13 +486,12 @@ async def test_any_language_or_injection_attempt_gets_a_card_that_mentions_nobod
 ) -> None:
     reply = await teams.ask(teams.personal(question))
 
-    assert reply.card is not None
+    assert reply.ai_message is not None  # an answer, not an error
     sent = json.dumps(reply.body, ensure_ascii=False)
     assert len(sent.encode()) < TEAMS_MESSAGE_LIMIT
-    assert not reply.body.get("entities")  # no mention entity: nobody is notified
+    assert reply.entities("mention") == []  # nobody is notified
     assert "evil.example" not in sent
-    assert {b["type"] for b in reply.card["body"]} == {"TextBlock"}
-    assert {a["type"] for a in reply.card["actions"]} == {"Action.Execute"}
+    assert reply.card is None  # the question's card JSON stayed text
 
 
 # --- who is listening ------------------------------------------------------------------------
@@ -366,7 +503,7 @@ SALARY = "What is the salary band for level L4?"
 async def test_in_a_1_1_chat_the_asker_sees_what_their_groups_may_see(teams: Teams) -> None:
     reply = await teams.ask(teams.personal(SALARY, sender=HR_LEAD))
 
-    assert "hr-restricted/salary-bands.csv" in _card_text(reply)
+    assert _restricted_in(_shown(reply))
 
 
 async def test_in_a_channel_restricted_documents_stay_out_and_a_private_answer_is_offered(
@@ -374,11 +511,22 @@ async def test_in_a_channel_restricted_documents_stay_out_and_a_private_answer_i
 ) -> None:
     reply = await teams.ask(teams.channel(SALARY, sender=HR_LEAD))
 
-    text = _card_text(reply)
-    assert "hr-restricted/" not in text
+    text = _shown(reply)
+    assert _restricted_in(text) == []
     assert "170000" not in text
-    assert texts.PRIVATE_AVAILABLE in text
+    assert texts.PRIVATE_AVAILABLE in _card_text(reply)  # the offer is the one card
     assert _button(reply, "deskmate.private")["title"] == texts.BUTTON_PRIVATE
+    assert reply.ai_message is not None
+
+
+async def _redrawn(response: ClientResponse) -> Call:
+    """The card an Action.Execute response draws in place of the pressed one."""
+    invoke = await response.json()
+    return Call("PUT", "", {"attachments": [_attachment(invoke["value"])]}, None)
+
+
+def _attachment(card: dict[str, Any]) -> dict[str, Any]:
+    return {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}
 
 
 async def test_answer_me_privately_answers_in_a_new_1_1_chat(teams: Teams) -> None:
@@ -397,7 +545,9 @@ async def test_answer_me_privately_answers_in_a_new_1_1_chat(teams: Teams) -> No
         lambda c: any(m.path.startswith(in_private) for m in c.messages())
     )
     private = next(m for m in teams.connector.messages() if m.path.startswith(in_private))
-    assert "hr-restricted/" in _card_text(private)
+    assert _restricted_in(_shown(private))
+    assert private.stream_info is not None  # a 1:1 chat: streamed
+    assert _card_text(await _redrawn(response)).count(texts.PRIVATE_AVAILABLE) == 1
 
 
 # the source, its file names and titles, and figures only it holds (Slack ts and Teams ids
@@ -426,10 +576,11 @@ async def test_someone_outside_hr_never_sees_a_restricted_document_anywhere_in_t
     )
     await teams.ask(follow_up)
     redrawn = []
-    for verb in ("deskmate.private", "deskmate.feedback"):
-        pressed = await teams.post(teams.press(question, _button(offer, verb), PAT))
-        assert pressed.status == 200
-        redrawn.append(await pressed.json())
+    pressed = await teams.post(teams.press(question, _button(offer, "deskmate.private"), PAT))
+    assert pressed.status == 200
+    redrawn.append(await pressed.json())
+    feedback = _feedback_invoke(teams, question, offer, PAT, reaction="dislike")
+    assert (await teams.post(feedback)).status == 200
     await teams.connector.wait_for(lambda c: len(c.messages()) >= 4)  # the private answer too
     await teams.ask(teams.channel("status"))
     await teams.services.idle()
@@ -438,13 +589,14 @@ async def test_someone_outside_hr_never_sees_a_restricted_document_anywhere_in_t
     dana = await teams.ask(teams.personal(SALARY, sender=HR_LEAD))
 
     assert _restricted_in(seen_by_pat) == []
-    assert _restricted_in(_card_text(dana))  # the check can fail
+    assert await teams.services.runtime.store.feedback.counts() == {-1: 1}  # all were reached
+    assert _restricted_in(_shown(dana))  # the check can fail
 
 
 async def test_a_group_chat_of_hr_members_may_hear_hr_documents(teams: Teams) -> None:
     reply = await teams.ask(teams.group_chat(SALARY, sender=HR_LEAD))
 
-    assert "hr-restricted/" in _card_text(reply)
+    assert _restricted_in(_shown(reply))
 
 
 async def test_when_members_cannot_be_read_only_documents_for_everyone_are_used(
@@ -454,16 +606,90 @@ async def test_when_members_cannot_be_read_only_documents_for_everyone_are_used(
 
     reply = await teams.ask(teams.group_chat(SALARY, sender=HR_LEAD))
 
-    assert "hr-restricted/" not in _card_text(reply)
+    assert _restricted_in(_shown(reply)) == []
 
 
-# --- card buttons ----------------------------------------------------------------------------
+# --- feedback and card buttons -------------------------------------------------------------
 
 
-async def test_thumbs_down_by_action_execute_is_stored_and_the_card_says_so(teams: Teams) -> None:
+def _legacy_button(answer_id: str, rating: int) -> dict[str, Any]:
+    """A 👍 / 👎 button of the answer cards Deskmate sent before answers were AI messages."""
+    return {
+        "verb": "deskmate.feedback",
+        "data": {"deskmate": "feedback", "answer_id": answer_id, "rating": rating},
+    }
+
+
+async def test_teams_own_thumbs_down_with_a_comment_is_stored_and_counted_like_slacks(
+    teams: Teams,
+) -> None:
     question = teams.personal("What is the ESPP discount?")
     reply = await teams.ask(question)
-    down = next(a for a in reply.card["actions"] if a["data"].get("rating") == -1)  # type: ignore[index]
+    before = REGISTRY.get_sample_value("deskmate_feedback_total", {"rating": "down"}) or 0.0
+    comment = json.dumps({"feedbackText": "It's 15% of the lower price, say so"})
+
+    response = await teams.post(
+        _feedback_invoke(teams, question, reply, PAT, reaction="dislike", feedback=comment)
+    )
+
+    assert response.status == 200
+    assert await response.read() == b""  # Teams expects an empty body
+    after = REGISTRY.get_sample_value("deskmate_feedback_total", {"rating": "down"})
+    assert after == before + 1
+    async with teams.services.runtime.store.pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT platform, user_id, rating, comment, question FROM feedback"
+        )
+        assert await cur.fetchall() == [
+            (
+                "teams",
+                PAT["aadObjectId"],
+                -1,
+                "It's 15% of the lower price, say so",
+                "What is the ESPP discount?",
+            )
+        ]
+
+
+async def test_teams_own_thumbs_up_is_stored_as_liked(teams: Teams) -> None:
+    question = teams.personal("What is the ESPP discount?")
+    reply = await teams.ask(question)
+
+    response = await teams.post(_feedback_invoke(teams, question, reply, PAT, reaction="like"))
+
+    assert response.status == 200
+    liked = await teams.services.runtime.store.feedback.liked()
+    assert [(f.platform, f.user_id, f.question) for f in liked] == [
+        ("teams", PAT["aadObjectId"], "What is the ESPP discount?")
+    ]
+
+
+async def test_feedback_on_a_message_that_is_not_an_answer_is_answered_and_ignored(
+    teams: Teams,
+) -> None:
+    question = teams.personal("What is the ESPP discount?")
+    await teams.ask(question)
+    stray = teams.activity(
+        question["conversation"],
+        PAT,
+        type="invoke",
+        name="message/submitAction",
+        replyToId="not-one-of-ours",
+        value={"actionName": "feedback", "actionValue": {"reaction": "like"}},
+    )
+
+    response = await teams.post(stray)
+
+    assert response.status == 200
+    assert await teams.services.runtime.store.feedback.counts() == {}
+
+
+async def test_a_legacy_answer_cards_thumbs_down_by_action_execute_is_stored_and_redrawn(
+    teams: Teams,
+) -> None:
+    question = teams.personal("What is the ESPP discount?")
+    reply = await teams.ask(question)
+    down = _legacy_button(await _answer_id(teams, reply), -1)
 
     response = await teams.post(teams.press(question, down, PAT))
 
@@ -477,22 +703,12 @@ async def test_thumbs_down_by_action_execute_is_stored_and_the_card_says_so(team
     assert await teams.services.runtime.store.feedback.counts() == {-1: 1}
 
 
-async def test_feedback_from_teams_is_counted_like_slacks(teams: Teams) -> None:
+async def test_a_legacy_answer_cards_thumbs_up_by_action_submit_is_stored_and_updated(
+    teams: Teams,
+) -> None:
     question = teams.personal("What is the ESPP discount?")
     reply = await teams.ask(question)
-    down = next(a for a in reply.card["actions"] if a["data"].get("rating") == -1)  # type: ignore[index]
-    before = REGISTRY.get_sample_value("deskmate_feedback_total", {"rating": "down"}) or 0.0
-
-    await teams.post(teams.press(question, down, PAT))
-
-    after = REGISTRY.get_sample_value("deskmate_feedback_total", {"rating": "down"})
-    assert after == before + 1
-
-
-async def test_thumbs_up_by_action_submit_is_stored_and_the_card_is_updated(teams: Teams) -> None:
-    question = teams.personal("What is the ESPP discount?")
-    reply = await teams.ask(question)
-    up = next(a for a in reply.card["actions"] if a["data"].get("rating") == 1)  # type: ignore[index]
+    up = _legacy_button(await _answer_id(teams, reply), 1)
     card_id = "reply-card-1"  # Teams sends the card's activity id as replyToId
     submit = teams.activity(question["conversation"], PAT, replyToId=card_id, value=up["data"])
 
@@ -834,7 +1050,14 @@ def test_teams_package_writes_the_manifest_with_the_app_id_and_both_icons(tmp_pa
     [bot] = manifest["bots"]
     assert bot["botId"] == APP_ID
     assert sorted(bot["scopes"]) == ["groupChat", "personal", "team"]
-    assert {c["title"] for c in bot["commandLists"][0]["commands"]} == {"help", "status", "reindex"}
+    assert manifest["manifestVersion"] == "1.27"  # prompt starters need 1.27 or later
+    personal, shared = bot["commandLists"]
+    assert personal["scopes"] == ["personal"]
+    starters = [c for c in personal["commands"] if c["type"] == "prompt"]
+    assert starters
+    assert all(c["prompt"] and len(c["title"]) <= 128 for c in starters)
+    assert {c["title"] for c in shared["commands"]} == {"help", "status", "reindex"}
+    assert all(c["type"] == "basic" for c in shared["commands"])
     assert (color.size, outline.size) == ((192, 192), (32, 32))
     assert outline.mode == "RGBA"
 

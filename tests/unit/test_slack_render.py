@@ -1,5 +1,7 @@
-"""How answers look in Slack: Markdown as mrkdwn, Block Kit with sources and buttons, long answers
-within Slack's limits, and how often a streamed answer may be updated."""
+"""How answers look in Slack: the answer in a `markdown` block with linked citations, sources,
+native 👍 / 👎 feedback buttons, long answers within Slack's limits, mrkdwn where a block
+cannot be used (notification text, short replies), and how often a streamed answer may be
+updated."""
 
 from __future__ import annotations
 
@@ -9,19 +11,19 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.slack.render import (
+    ACTION_FEEDBACK,
     ACTION_HANDOFF,
-    ACTION_HELPFUL,
-    ACTION_NOT_HELPFUL,
     ACTION_PRIVATE,
     ACTION_SHARE,
+    MARKDOWN_LIMIT,
     MESSAGE_BLOCKS,
-    SECTION_LIMIT,
     Block,
     Extras,
     Message,
     answer_messages,
     partial_message,
     split_text,
+    to_markdown,
     to_mrkdwn,
 )
 from adapters.slack.streaming import UpdateBudget
@@ -112,15 +114,15 @@ def test_citation_markers_link_to_their_source_when_it_has_an_address() -> None:
 # --- an answer as Block Kit ---------------------------------------------------------------
 
 
-def test_an_answer_is_its_text_then_numbered_sources_then_feedback_buttons() -> None:
+def test_an_answer_is_its_markdown_then_numbered_sources_then_native_feedback_buttons() -> None:
     (message,) = answer_messages(answer())
 
     kinds = [b["type"] for b in message.blocks]
-    assert kinds == ["section", "context", "actions"]
-    assert message.blocks[0]["text"] == {
-        "type": "mrkdwn",
-        "text": "The ESPP discount is *15%* "
-        "<https://hr.halyard.example/exports/benefits-guide.docx|[1]>.",
+    assert kinds == ["markdown", "context", "context_actions"]
+    assert message.blocks[0] == {
+        "type": "markdown",
+        "text": "The ESPP discount is **15%** "
+        "[[1]](https://hr.halyard.example/exports/benefits-guide.docx).",
     }
     assert context_text(message).split("\n") == [
         "*Sources*",
@@ -128,9 +130,31 @@ def test_an_answer_is_its_text_then_numbered_sources_then_feedback_buttons() -> 
         " · updated 2026-01-05",
         "*[2]* Paid Time Off Policy (`hr`) · p. 1, 3",
     ]
-    assert list(buttons(message)) == [ACTION_HELPFUL, ACTION_NOT_HELPFUL]
-    assert json.loads(buttons(message)[ACTION_HELPFUL]["value"]) == {"answer": "a1b2c3"}
-    assert message.text == "The ESPP discount is *15%* [1]."  # the notification: no link markup
+    assert buttons(message) == {}  # nothing but feedback to offer
+    (feedback,) = blocks_of(message, "context_actions")[0]["elements"]
+    assert feedback["type"] == "feedback_buttons"
+    assert feedback["action_id"] == ACTION_FEEDBACK
+    assert json.loads(feedback["positive_button"]["value"]) == {"answer": "a1b2c3", "rating": "up"}
+    assert json.loads(feedback["negative_button"]["value"]) == {
+        "answer": "a1b2c3",
+        "rating": "down",
+    }
+    assert message.text == "The ESPP discount is *15%* [1]."  # the notification: mrkdwn, no links
+
+
+@pytest.mark.parametrize(
+    ("engine_text", "shown"),
+    [
+        pytest.param("<!channel> see [1]", "&lt;!channel&gt; see [1]", id="Slack markup"),
+        pytest.param("ask @here now", "ask @\u2060here now", id="mass mention"),
+        pytest.param("run `a <b> c`", "run `a <b> c`", id="code keeps its characters"),
+        pytest.param("`<!here>` too", "`<\u2060!here>` too", id="but pings nobody"),
+    ],
+)
+def test_the_markdown_block_escapes_slack_markup_and_pings_nobody(
+    engine_text: str, shown: str
+) -> None:
+    assert to_markdown(engine_text) == shown
 
 
 def test_i_dont_know_shows_the_closest_sources() -> None:
@@ -187,11 +211,11 @@ def test_a_long_answer_is_split_into_sections_and_messages_within_slacks_limits(
     assert len(messages) > 1
     for message in messages:
         assert len(message.blocks) <= MESSAGE_BLOCKS
-        assert all(len(s["text"]["text"]) <= SECTION_LIMIT for s in blocks_of(message, "section"))
+        assert sum(len(b["text"]) for b in blocks_of(message, "markdown")) <= MARKDOWN_LIMIT
         assert message.text
-    assert all(not blocks_of(m, "actions") for m in messages[:-1])
-    assert blocks_of(messages[-1], "actions")
-    shown = " ".join(s["text"]["text"] for m in messages for s in blocks_of(m, "section"))
+    assert all(not blocks_of(m, "context_actions") for m in messages[:-1])
+    assert blocks_of(messages[-1], "context_actions")
+    shown = " ".join(b["text"] for m in messages for b in blocks_of(m, "markdown"))
     assert all(f"Paragraph {i}." in shown for i in range(120))
 
 
@@ -218,11 +242,11 @@ def test_a_code_block_cut_in_two_is_closed_and_reopened() -> None:
 # --- streaming ----------------------------------------------------------------------------
 
 
-def test_a_partial_answer_is_one_section_without_buttons() -> None:
-    message = partial_message("The ESPP discount is **15" + "%" * 5000)
+def test_a_partial_answer_is_one_markdown_block_without_buttons() -> None:
+    message = partial_message("The ESPP discount is **15" + "%" * 15_000)
 
-    assert [b["type"] for b in message.blocks] == ["section"]
-    assert len(message.blocks[0]["text"]["text"]) <= SECTION_LIMIT
+    assert [b["type"] for b in message.blocks] == ["markdown"]
+    assert len(message.blocks[0]["text"]) <= MARKDOWN_LIMIT
 
 
 def test_partial_updates_share_a_tier_3_budget_of_fifty_a_minute() -> None:

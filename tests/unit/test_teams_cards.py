@@ -1,5 +1,6 @@
-"""How an answer looks in Teams: an Adaptive Card with the text, numbered sources as links,
-feedback buttons that work on every client, and a size that Teams accepts."""
+"""Teams' Adaptive Cards: the answer cards Deskmate sent before answers were AI messages
+(their buttons still work and redraw them: the text, numbered sources as links, a size that
+Teams accepts) and the card that offers a private answer."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from adapters.chat.answer_service import Reply
 from adapters.teams import cards
 from bot import texts
 from bot.models import Answer, Citation
@@ -119,13 +119,16 @@ def test_many_sources_are_capped_and_long_titles_shortened() -> None:
     assert all(len(line) < 300 for line in lines)
 
 
-def test_an_error_reply_is_plain_text_with_its_reference() -> None:
-    reply = Reply(None, texts.ERROR.format(ref="abc123"), "abc123")
+def test_the_private_answer_offer_is_a_card_of_its_own_that_redraws_itself() -> None:
+    card = cards.offer_card("a1b2c3d4e5f60718")
 
-    activity = cards.reply_activity(reply, private=True)
+    (button,) = card["actions"]
+    press = cards.action_from(button["data"])
 
-    assert activity.text == "Sorry, something went wrong while answering. (reference: abc123)"
-    assert not activity.attachments
+    assert _texts(card) == [texts.PRIVATE_AVAILABLE]
+    assert press is not None
+    assert (press.kind, press.offer_only) == (cards.PRIVATE, True)
+    assert texts.TEAMS_PRIVATE_SENT in _texts(cards.offer_card("a1", texts.TEAMS_PRIVATE_SENT))
 
 
 def test_after_feedback_the_card_is_redrawn_from_the_stored_answer_with_its_status() -> None:
