@@ -139,7 +139,7 @@ async def test_an_answer_written_while_the_database_goes_away_is_still_delivered
     async with open_runtime(settings) as runtime:
         await runtime.index([Source("kb", "files", tmp_path / "kb")], "test")
         services = build_app(runtime)[SERVICES]
-        fake.script(Reply("You get 20 vacation days a year [1].", delay=2.0))
+        fake.script(Reply("You get 20 vacation days a year [1].", delay=4.0))
         question = Question("How many vacation days do I get?", Asker("U1"), frozenset({EVERYONE}))
 
         asking = asyncio.create_task(services.answers.ask(question, "test"))
@@ -147,7 +147,7 @@ async def test_an_answer_written_while_the_database_goes_away_is_still_delivered
         async def model_asked() -> bool:
             return bool(fake.chat_requests())
 
-        await _eventually(model_asked, timeout=5)
+        await _eventually(model_asked)
         _pg_ctl(pgdata, "-m", "immediate", "stop")  # while the model is writing
         reply = await asking
         _pg_ctl(pgdata, "-o", f"-h '' -k {pgdata}", "-l", str(pgdata / "log"), "start")
