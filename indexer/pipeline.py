@@ -169,14 +169,14 @@ class Indexer:
                 summary.errors.append(FileError(str(source.path), f"{exc}; indexed version kept"))
                 summary.failed += 1
                 return
-        if not (source.path.is_dir() or is_xml_export(source.path)):
+        own_audiences = is_xml_export(source.path)  # restricted pages carry their own readers
+        if not (source.path.is_dir() or own_audiences):
             summary.errors.append(
                 FileError(str(source.path), f"source {source.name}: folder not found; kept")
             )
             summary.failed += 1
             return
         stored = await self._store.documents.hashes(source.name)
-        own_audiences = is_xml_export(source.path)  # restricted pages carry their own readers
         if not own_audiences:
             await self._store.documents.set_audience(source.name, source.audience)
         audiences: dict[str, tuple[str, ...]] = {}
@@ -194,8 +194,8 @@ class Indexer:
             await asyncio.gather(parsing, return_exceptions=True)
         parsing.result()  # a failure of the parsing side itself ends the run
         seen.update(path for path in stored if path.startswith(tuple(kept)))
-        # unchanged documents whose readers changed (a page restriction added or lifted)
-        await self._store.documents.set_audiences(source.name, audiences)
+        if own_audiences:  # unchanged pages whose restriction was added or lifted
+            await self._store.documents.set_audiences(source.name, audiences)
         await self._delete_vanished(source, stored, seen, summary)
 
     async def _parse(

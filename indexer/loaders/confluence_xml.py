@@ -356,15 +356,8 @@ def _restrictions(
 def _audience(source: Source, catalog: _Catalog, content: _Content) -> tuple[str, ...] | None:
     """The readers of the nearest restricted page from `content` up, as an audience; None
     when no page on the way up is restricted (the source's audience applies)."""
-    chain: list[Readers] = []
-    page: str | None = content.id
-    visited: set[str] = set()
-    while page and page not in visited:
-        visited.add(page)
-        if page in catalog.restrictions:
-            chain.append(catalog.restrictions[page])
-        parent = catalog.contents.get(page)
-        page = parent.parent if parent else None
+    pages = (content.id, *_ancestors(catalog, content))
+    chain = [catalog.restrictions[page] for page in pages if page in catalog.restrictions]
     if not chain:
         return None
     return page_audience(Readers(frozenset(source.audience)), chain, source.everyone_groups)
@@ -391,14 +384,23 @@ def _bodies(export: _Export, catalog: _Catalog) -> Iterator[tuple[_Content, str]
         yield catalog.contents[content_id], ""
 
 
+def _ancestors(catalog: _Catalog, content: _Content) -> Iterator[str]:
+    """The ids of `content`'s parent, its parent's, and so on up; the walk ends at a parent the
+    export has no current page for (its id is the last one) or at a cycle."""
+    parent, visited = content.parent, {content.id}
+    while parent and parent not in visited:
+        yield parent
+        if parent not in catalog.contents:
+            return
+        visited.add(parent)
+        parent = catalog.contents[parent].parent
+
+
 def _breadcrumbs(catalog: _Catalog, content: _Content) -> tuple[str, ...]:
     """The space name, then each ancestor's title from the top down."""
-    chain: list[str] = []
-    parent, visited = content.parent, {content.id}
-    while parent and parent in catalog.contents and parent not in visited:
-        visited.add(parent)
-        chain.append(catalog.contents[parent].title)
-        parent = catalog.contents[parent].parent
+    chain = [
+        catalog.contents[p].title for p in _ancestors(catalog, content) if p in catalog.contents
+    ]
     space = catalog.spaces.get(content.space)
     return tuple([space] if space else []) + tuple(reversed(chain))
 
