@@ -76,6 +76,16 @@ class _V1:
         params: dict[str, str | int] = {"cql": cql, "limit": PAGE_LIMIT}
         return {str(item["id"]) async for item in self._client.offset_pages(_SEARCH, params)}
 
+    async def pages(self, source: Source) -> AsyncIterator[PageRef]:
+        """The current pages the source names: by its CQL, else space by space."""
+        pages = self.cql_pages(source) if source.cql else self.space_pages(source)
+        async for ref in pages:
+            yield ref
+
+    def space_pages(self, source: Source) -> AsyncIterator[PageRef]:
+        """Every current page of the source's spaces (each deployment lists them its own way)."""
+        raise NotImplementedError
+
     async def cql_pages(self, source: Source) -> AsyncIterator[PageRef]:
         params: dict[str, str | int] = {
             "cql": scope_cql(source),
@@ -140,11 +150,7 @@ class CloudApi(_V1):
         self._space_ids: dict[str, str] = {}
         self._group_names: dict[str, str | None] = {}
 
-    async def pages(self, source: Source) -> AsyncIterator[PageRef]:
-        if source.cql:
-            async for ref in self.cql_pages(source):
-                yield ref
-            return
+    async def space_pages(self, source: Source) -> AsyncIterator[PageRef]:
         for key in source.spaces:
             space_id = await self._space_id(key)
             params: dict[str, str | int] = {"limit": PAGE_LIMIT, "status": "current"}
@@ -229,11 +235,7 @@ class DataCenterApi(_V1):
     """Confluence Data Center / Server: REST v1 throughout. Its REST API does not list space
     permissions, so a space's readers are the source's `audience` from sources.yaml."""
 
-    async def pages(self, source: Source) -> AsyncIterator[PageRef]:
-        if source.cql:
-            async for ref in self.cql_pages(source):
-                yield ref
-            return
+    async def space_pages(self, source: Source) -> AsyncIterator[PageRef]:
         for key in source.spaces:
             params: dict[str, str | int] = {
                 "spaceKey": key,
