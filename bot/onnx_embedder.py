@@ -6,8 +6,10 @@ the model defines in `modules.json`: mean over the attention mask, normalised to
 
 Settings for 2 cores: one intra-op thread per core (DESKMATE_EMBED_THREADS), no inter-op
 parallelism (one graph runs at a time; the second core would only contend), texts sorted by
-length before batching so a batch pads little, 32 texts per batch (DESKMATE_EMBED_BATCH_SIZE;
-figures in docs/benchmarks.md).
+length before batching so a batch pads little, 8 texts per batch (DESKMATE_EMBED_BATCH_SIZE):
+measured by `benchmarks/embed_backends.py --sweep` on 2 cores, int8 embeds 52.6 chunks/s at 8,
+46.0 at 16, 39.5 at 32 and 29.9 at 128; larger batches only add activations that fall out of
+the CPU cache (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
 MODEL = "all-MiniLM-L6-v2"
-BATCH_SIZE = 32
+BATCH_SIZE = 8
 
 
 class OnnxEmbedder:
