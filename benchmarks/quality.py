@@ -153,6 +153,9 @@ def score(item: Item, answer: Answer, scores: Scores) -> None:
             for w in pages
         )
         scores.page_recall.append(1.0 if hit else 0.0)
+        if not hit:
+            got = ", ".join(f"{s.path}{list(s.pages)}" for s in sources)
+            scores.misses.append(f"page miss  {item.question}  wanted {', '.join(pages)} -> {got}")
     if not ranks or ranks[0] > 1 or not answer.answered:
         got = ", ".join(f"{s.path}{list(s.pages) or ''}" for s in sources)
         flag = "" if answer.answered else " (refused)"

@@ -14,14 +14,14 @@ SNIPPET_CHARS = 240
 
 def citations_for(chunks: Sequence[Chunk]) -> tuple[Citation, ...]:
     """One citation per document, best first; each lists the pages of its chunks, best
-    chunk's page first."""
+    chunk's pages first."""
     order: dict[int, list[Chunk]] = {}
     for chunk in chunks:
         order.setdefault(chunk.document_id, []).append(chunk)
     citations = []
     for number, group in enumerate(order.values(), start=1):
         best = group[0]
-        pages = tuple(dict.fromkeys(c.page for c in group if c.page is not None))
+        pages = tuple(dict.fromkeys(page for c in group for page in c.pages))
         citations.append(
             Citation(
                 number=number,

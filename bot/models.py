@@ -68,6 +68,14 @@ class Chunk:
     vector_rank: int | None = None
     bm25: float = 0.0
     coverage: float = 0.0  # share of the question's word weight (IDF) this chunk holds
+    last_page: int | None = None  # where a chunk that runs over a page break ends
+
+    @property
+    def pages(self) -> tuple[int, ...]:
+        """Every page the chunk's text is on, first to last (none for unpaged formats)."""
+        if self.page is None:
+            return ()
+        return tuple(range(self.page, max(self.page, self.last_page or self.page) + 1))
 
 
 @dataclass(frozen=True)

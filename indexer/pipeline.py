@@ -306,7 +306,9 @@ class Indexer:
         offset = 0
         for doc in batch:
             rows = [
-                ChunkRow(c.ordinal, c.heading_path, c.text, c.page, vectors[offset + i])
+                ChunkRow(
+                    c.ordinal, c.heading_path, c.text, c.page, vectors[offset + i], c.last_page
+                )
                 for i, c in enumerate(doc.chunks)
             ]
             offset += len(rows)

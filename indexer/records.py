@@ -57,6 +57,11 @@ class Section:
     page: int | None = None
 
 
+# Bump when the same document would be chunked differently (indexer.chunking): every document
+# is then chunked again on the next run; unchanged chunk texts keep their cached embeddings.
+CHUNKING_VERSION = "2: sections flow over page breaks"
+
+
 @dataclass(frozen=True)
 class LoadedDocument:
     """A document read from a file, before chunking."""
@@ -74,7 +79,9 @@ class LoadedDocument:
 
     @property
     def content_hash(self) -> str:
-        digest = hashlib.sha256()
+        """What decides whether a stored document is indexed again: its content, and the
+        version of how content becomes chunks."""
+        digest = hashlib.sha256(CHUNKING_VERSION.encode())
         for part in (self.title, self.url or "", *self.breadcrumbs):
             digest.update(part.encode())
             digest.update(b"\x00")
@@ -94,6 +101,7 @@ class ChunkDraft:
     text: str
     heading_path: tuple[str, ...]
     page: int | None = None
+    last_page: int | None = None  # a chunk running over a page break ends here
 
     @property
     def embed_text(self) -> str:

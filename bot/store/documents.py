@@ -20,6 +20,7 @@ CHUNK_COLUMNS = (
     "heading_text",
     "text",
     "page",
+    "last_page",
     "audience",
     "embedding",
 )
@@ -45,6 +46,7 @@ class ChunkRow:
     text: str
     page: int | None
     embedding: np.ndarray
+    last_page: int | None = None
 
 
 class DocumentStore:
@@ -103,7 +105,10 @@ class DocumentStore:
             copy_sql = f"COPY chunks ({', '.join(CHUNK_COLUMNS)}) FROM STDIN WITH (FORMAT BINARY)"
             async with conn.cursor().copy(copy_sql) as copy:
                 copy.set_types(
-                    ["int8", "int4", "text[]", "text", "text", "int4", "text[]", self._vector_type]
+                    [
+                        *("int8", "int4", "text[]", "text", "text", "int4", "int4", "text[]"),
+                        self._vector_type,
+                    ]
                 )
                 for chunk in chunks:
                     await copy.write_row(
@@ -114,6 +119,7 @@ class DocumentStore:
                             " ".join(chunk.heading_path),
                             chunk.text,
                             chunk.page,
+                            chunk.last_page,
                             list(document.audience),
                             to_db_vector(chunk.embedding, self._vector_type),
                         )

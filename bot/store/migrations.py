@@ -187,6 +187,12 @@ def _v7_answer_messages(dim: int, vector_type: str) -> list[Statement]:
     ]
 
 
+def _v8_chunk_page_ranges(dim: int, vector_type: str) -> list[Statement]:
+    """A chunk of a PDF section that runs on over a page break cites each page it covers:
+    `page` is where it starts, `last_page` where it ends (NULL: the same page)."""
+    return [sql.SQL("ALTER TABLE chunks ADD COLUMN last_page int")]
+
+
 MIGRATIONS: list[Migration] = [
     lambda dim, vt: _v1_knowledge_base(dim, vt),
     lambda dim, vt: _v2_conversations_and_feedback(dim, vt),
@@ -195,6 +201,7 @@ MIGRATIONS: list[Migration] = [
     lambda dim, vt: _v5_source_sync(dim, vt),
     lambda dim, vt: _v6_insights_and_admin(dim, vt),
     lambda dim, vt: _v7_answer_messages(dim, vt),
+    lambda dim, vt: _v8_chunk_page_ranges(dim, vt),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -77,7 +77,7 @@ _TERMS_CTE = """stats AS (
 )"""
 
 _COLUMNS = """c.id AS chunk_id, c.document_id, d.source, d.path, d.title, d.url, c.heading_path,
-       c.text, c.page, d.updated_at, d.indexed_at"""
+       c.text, c.page, c.last_page, d.updated_at, d.indexed_at"""
 
 # The statements below are built from constants only; every value is a bind parameter.
 KEYWORD_QUERY_SQL = "WITH " + _TERMS_CTE.split("), matched AS")[0] + ") SELECT tsq::text FROM query"
@@ -211,6 +211,7 @@ def _chunk(row: dict[str, Any]) -> Chunk:
         heading_path=tuple(row["heading_path"]),
         text=row["text"],
         page=row["page"],
+        last_page=row["last_page"],
         updated_at=row["updated_at"],
         indexed_at=row["indexed_at"],
         score=float(row["similarity"]),

@@ -17,6 +17,7 @@ class Outline:
         self._stack: list[tuple[int, str]] = []
         self._lines: list[str] = []
         self._sections: list[Section] = []
+        self._page: int | None = None
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -31,6 +32,11 @@ class Outline:
             self._stack.pop()
         self._stack.append((level, text))
 
+    def page(self, number: int) -> None:
+        """What follows is on page `number`: a new section under the same headings."""
+        self._close()
+        self._page = number
+
     def line(self, text: str) -> None:
         self._lines.append(text)
 
@@ -41,7 +47,7 @@ class Outline:
     def _close(self) -> None:
         text = _tidy("\n".join(self._lines))
         if text:
-            self._sections.append(Section(text=text, headings=self.path))
+            self._sections.append(Section(text=text, headings=self.path, page=self._page))
         self._lines.clear()
 
 

@@ -1,4 +1,5 @@
-"""PDF: one section per page, so answers can cite the page a fact is on."""
+"""PDF: sections per page, so answers can cite the page a fact is on, under the headings the
+text layer shows (`indexer.loaders.pdf_headings`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 
 from bot.errors import LoadError
 from indexer.loaders.parsed import Parsed, as_utc
-from indexer.records import Section
+from indexer.loaders.pdf_headings import sections_of
 
 _ENCRYPTED = "PDF is encrypted; export it again without a password"
 
@@ -22,7 +23,7 @@ _ENCRYPTED = "PDF is encrypted; export it again without a password"
 def parse(path: Path) -> Parsed:
     with _quiet_pypdf():
         reader = _open(path)
-        sections = tuple(_pages(reader))
+        sections = sections_of(_pages(reader))
         if not sections:
             raise LoadError("PDF has no extractable text (scanned?)")
         title, updated_at = _metadata(reader)
@@ -46,16 +47,17 @@ def _open(path: Path) -> PdfReader:
     return reader
 
 
-def _pages(reader: PdfReader) -> Iterator[Section]:
+def _pages(reader: PdfReader) -> Iterator[tuple[int, list[str]]]:
+    """Each page's number and its text lines, whitespace tidied; unreadable pages skipped."""
     for number, page in enumerate(reader.pages, start=1):
         try:
             text = page.extract_text() or ""
         except Exception:  # noqa: S112 - one unreadable page must not lose the others
             continue
         lines = [" ".join(line.split()) for line in text.splitlines()]
-        cleaned = "\n".join(line for line in lines if line)
-        if cleaned:
-            yield Section(text=cleaned, page=number)
+        kept = [line for line in lines if line]
+        if kept:
+            yield number, kept
 
 
 def _metadata(reader: PdfReader) -> tuple[str | None, datetime | None]:

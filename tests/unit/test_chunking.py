@@ -22,12 +22,39 @@ def test_a_heading_equal_to_the_title_is_not_repeated() -> None:
 
 
 def test_chunks_never_cross_sections_and_keep_their_page() -> None:
-    doc = _doc(Section("Page one text.", page=1), Section("Page two text.", page=2))
+    doc = _doc(
+        Section("Page one text.", headings=("Sick leave",), page=1),
+        Section("Page two text.", headings=("Travel",), page=2),
+    )
 
     chunks = chunk_document(doc)
 
-    assert [(c.text, c.page) for c in chunks] == [("Page one text.", 1), ("Page two text.", 2)]
+    assert [(c.text, c.page, c.last_page) for c in chunks] == [
+        ("Page one text.", 1, None),
+        ("Page two text.", 2, None),
+    ]
     assert [c.ordinal for c in chunks] == [0, 1]
+
+
+def test_a_section_running_over_a_page_break_is_one_text_citing_both_pages() -> None:
+    first = "\n".join(f"Rule {i} of the sick leave policy applies." for i in range(30))
+    doc = _doc(
+        Section(first, headings=("Sick leave",), page=7),
+        Section("Bring a fit note after seven days.", headings=("Sick leave",), page=8),
+        Section("Book trains early.", headings=("Travel",), page=8),
+    )
+
+    chunks = chunk_document(doc)
+
+    spanning = [c for c in chunks if c.last_page == 8]
+    assert len(spanning) == 1 and spanning[0].page == 7
+    assert "seven days" in spanning[0].text and "Rule 29" in spanning[0].text
+    assert all(c.page == 7 and c.last_page is None for c in chunks[: chunks.index(spanning[0])])
+    assert (chunks[-1].text, chunks[-1].page, chunks[-1].last_page) == (
+        "Book trains early.",
+        8,
+        None,
+    )
 
 
 def test_long_sections_are_split_to_the_model_size_with_overlap() -> None:

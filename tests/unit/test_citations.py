@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.citations import apply_markers, citations_for, renumber, snippet
@@ -31,6 +32,14 @@ def test_one_citation_per_document_in_rank_order_with_its_pages_best_first() -> 
         (1, "pto.pdf", (2, 1)),
         (2, "faq.md", ()),
     ]
+
+
+def test_a_chunk_running_over_a_page_break_cites_each_page_it_covers() -> None:
+    chunks = [replace(_chunk(1, 10, "plan.pdf", 9), last_page=10), _chunk(2, 10, "plan.pdf", 4)]
+
+    [citation] = citations_for(chunks)
+
+    assert citation.pages == (9, 10, 4)
 
 
 def test_passage_markers_become_citation_numbers_and_unknown_ones_are_dropped() -> None:
