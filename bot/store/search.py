@@ -19,6 +19,7 @@ from psycopg_pool import AsyncConnectionPool
 from bot.models import Chunk
 from bot.ranking import DEFAULT_FUSION, Fusion, by_keyword, cap_per_document, fuse
 from bot.store.vectors import to_db_vector
+from bot.vocabulary import SYNONYMS, question_words_text
 
 COMMON_SHARE = 0.2  # a word in more than this share of chunks is too common to rank by
 MIN_CHUNKS_FOR_STATS = 1000  # below this, every word is kept (small knowledge bases are fast)
@@ -34,43 +35,73 @@ _TERMS_CTE = """stats AS (
                     (SELECT count(*)::float8 FROM chunks)) AS total,
            coalesce((SELECT max(value::float8) FROM deskmate_meta WHERE key = 'stats_length'),
                     (SELECT avg(length(tsv))::float8 FROM chunks), 1) AS avg_length
+), words AS (
+    SELECT word FROM unnest(tsvector_to_array(to_tsvector('english', %(q)s))) AS q(word)
+), asked AS (
+    -- The question's topic words: without the chat words around them (bot.vocabulary),
+    -- unless nothing else is left.
+    SELECT word FROM words
+    WHERE word <> ALL (tsvector_to_array(to_tsvector('english', %(question_words)s)))
+       OR NOT EXISTS (
+           SELECT 1 FROM words w
+           WHERE w.word <> ALL (tsvector_to_array(to_tsvector('english', %(question_words)s))))
+), synonyms AS (
+    -- The words handbooks use for a question's word (bot.vocabulary.SYNONYMS), stemmed alike.
+    SELECT (tsvector_to_array(to_tsvector('english', p.asked)))[1] AS word,
+           (tsvector_to_array(to_tsvector('english', p.written)))[1] AS lexeme
+    FROM unnest(%(synonyms_asked)s::text[], %(synonyms_written)s::text[]) AS p(asked, written)
+), lexemes AS (
+    SELECT word, word AS lexeme FROM asked
+    UNION
+    SELECT a.word, s.lexeme FROM asked a JOIN synonyms s ON s.word = a.word
+    WHERE s.lexeme IS NOT NULL
 ), terms AS (
-    -- The question's words with their BM25 IDF, from lexeme_stats (how many chunks hold each).
-    SELECT q.word,
+    -- Each word searched for (a question's word or a handbook's word for it) with its BM25
+    -- IDF, from lexeme_stats (how many chunks hold each).
+    SELECT q.word, q.lexeme,
            ln(1 + (st.total - coalesce(s.ndoc, 0) + 0.5) / (coalesce(s.ndoc, 0) + 0.5)) AS idf,
            coalesce(st.total >= %(min_chunks)s AND s.ndoc > %(common_share)s * st.total, false)
                AS common
-    FROM unnest(tsvector_to_array(to_tsvector('english', %(q)s))) AS q(word)
-    LEFT JOIN lexeme_stats s ON s.word = q.word
+    FROM lexemes q
+    LEFT JOIN lexeme_stats s ON s.word = q.lexeme
     CROSS JOIN stats st
+), weights AS (
+    -- The question's own words and their weight: what coverage counts.
+    SELECT word, idf FROM terms WHERE lexeme = word
 ), query AS (
-    -- Chunks holding any of the question's words are scored. Words found in more than
-    -- COMMON_SHARE of a large knowledge base do not select chunks (they would select almost
-    -- all of them) but still score; if every word is common, all select.
+    -- Chunks holding any of the words are scored. Words found in more than COMMON_SHARE of a
+    -- large knowledge base do not select chunks (they would select almost all of them) but
+    -- still score; if every word is common, all select.
     SELECT coalesce(
-               (string_agg(quote_literal(word), ' | ') FILTER (WHERE NOT common))::tsquery,
-               (string_agg(quote_literal(word), ' | '))::tsquery) AS tsq
+               (string_agg(DISTINCT quote_literal(lexeme), ' | ') FILTER (WHERE NOT common))
+                   ::tsquery,
+               (string_agg(DISTINCT quote_literal(lexeme), ' | '))::tsquery) AS tsq
     FROM terms
 ), matched AS MATERIALIZED (
     SELECT c.id, c.tsv FROM chunks c, query
     WHERE c.tsv @@ query.tsq AND c.audience && %(groups)s
-), scored AS MATERIALIZED (
-    -- BM25F: term frequency with heading and title words (weight A) counted HEADING_WEIGHT
-    -- times, saturated by k1 and normalised by the chunk's length against the mean.
-    SELECT m.id,
+), hits AS MATERIALIZED (
+    -- BM25F per question word: term frequency with heading and title words (weight A) counted
+    -- HEADING_WEIGHT times, saturated by k1 and normalised by the chunk's length.
+    SELECT m.id, t.word,
            sum(t.idf * f.tf * (%(k1)s + 1)
                / (f.tf + %(k1)s * (1 - %(b)s + %(b)s * length(m.tsv) / st.avg_length)))
-               AS bm25,
-           sum(t.idf) AS matched_idf
+               AS bm25
     FROM matched m
     CROSS JOIN LATERAL unnest(m.tsv) AS u(lexeme, positions, weights)
-    JOIN terms t ON t.word = u.lexeme
+    JOIN terms t ON t.lexeme = u.lexeme
     CROSS JOIN LATERAL (
         SELECT sum(CASE WHEN w = 'A' THEN %(heading_weight)s ELSE 1 END)::float8 AS tf
         FROM unnest(u.weights) AS w
     ) f
     CROSS JOIN stats st
-    GROUP BY m.id
+    GROUP BY m.id, t.word
+), scored AS MATERIALIZED (
+    -- A chunk's BM25, and the weight of the question's words it holds (itself or in the
+    -- handbook's words).
+    SELECT h.id, sum(h.bm25) AS bm25, sum(w.idf) AS matched_idf
+    FROM hits h JOIN weights w ON w.word = h.word
+    GROUP BY h.id
 ), kw AS (
     SELECT id, bm25, row_number() OVER (ORDER BY bm25 DESC, id) AS rank
     FROM scored ORDER BY bm25 DESC, id LIMIT %(candidates)s
@@ -102,7 +133,7 @@ SELECT """
        coalesce(s.bm25, 0)::float8 AS bm25, v.rank AS vector_rank, k.rank AS keyword_rank,
        coalesce(s.matched_idf / nullif(q.total_idf, 0), 0)::float8 AS coverage
 FROM candidate x
-CROSS JOIN (SELECT sum(idf) AS total_idf FROM terms) q
+CROSS JOIN (SELECT sum(idf) AS total_idf FROM weights) q
 JOIN chunks c ON c.id = x.id
 JOIN documents d ON d.id = c.document_id
 LEFT JOIN scored s ON s.id = x.id
@@ -111,7 +142,7 @@ LEFT JOIN kw k ON k.id = x.id
 """
 )
 
-IDF_SQL = "WITH " + _TERMS_CTE.split("), query AS")[0] + ") SELECT word, idf FROM terms"
+IDF_SQL = "WITH " + _TERMS_CTE.split("), query AS")[0] + ") SELECT word, idf FROM weights"
 
 VECTOR_ONLY_SQL = (
     """
@@ -127,6 +158,12 @@ ORDER BY c.embedding <=> %(emb)s
 LIMIT %(limit)s
 """
 )
+
+_VOCABULARY = {
+    "question_words": question_words_text(),
+    "synonyms_asked": [asked for asked, _ in SYNONYMS],
+    "synonyms_written": [written for _, written in SYNONYMS],
+}
 
 SearchMode = Literal["hybrid", "vector", "keyword"]
 
@@ -175,6 +212,7 @@ class SearchStore:
         params = {
             "emb": to_db_vector(embedding, self._vector_type),
             "q": query,
+            **_VOCABULARY,
             "groups": sorted(groups),
             "candidates": candidates,
             "limit": candidates,
@@ -193,7 +231,12 @@ class SearchStore:
 
     async def keyword_query(self, query: str) -> str:
         """The full-text query the keyword side runs for `query` (for tests and debugging)."""
-        params = {"q": query, "common_share": COMMON_SHARE, "min_chunks": MIN_CHUNKS_FOR_STATS}
+        params = {
+            "q": query,
+            **_VOCABULARY,
+            "common_share": COMMON_SHARE,
+            "min_chunks": MIN_CHUNKS_FOR_STATS,
+        }
         async with self._pool.connection() as conn:
             cur = await conn.execute(KEYWORD_QUERY_SQL, params)
             row = await cur.fetchone()

@@ -103,3 +103,30 @@ async def test_words_in_most_chunks_of_a_large_knowledge_base_are_not_ranked_by(
     assert after == "'zebra'"  # 'acme' is in every chunk
     assert only_common == "'acm' | 'handbook'"  # nothing left to drop to: keep them all
     assert hits[0].text.startswith("Acme zebra")
+
+
+async def test_chat_words_are_not_searched_for_and_a_handbooks_word_covers_the_askers(
+    settings: AppSettings,
+) -> None:
+    """ "How many vacation days do I get?" against a policy that says "paid time off" and
+    "PTO": "many" and "get" are no topic, and "pto" is the handbook's word for "vacation"."""
+    rng = np.random.default_rng(3)
+    async with open_store(settings, dim=384, model="test") as store:
+        texts = ["Full-time staff accrue 20 days of PTO a year.", "Expenses are paid monthly."]
+        row = DocumentRow("s", "pto.md", "Paid time off", None, None, (), "h", ["everyone"], None)
+        vectors = rng.standard_normal((2, 384)).astype(np.float32)
+        chunks = [ChunkRow(i, ("Leave",), t, None, vectors[i]) for i, t in enumerate(texts)]
+        await store.documents.replace(row, chunks)
+
+        query = await store.search.keyword_query("how many vacation days do I get?")
+        only_chat = await store.search.keyword_query("how many do I get?")
+        found = await store.search.candidates(
+            "how many vacation days do I get?", vectors[1], {"everyone"}
+        )
+
+    assert "'mani'" not in query
+    assert "'get'" not in query
+    assert {"'vacat'", "'pto'", "'day'"} <= set(query.split(" | "))
+    assert only_chat == "'get' | 'mani'"  # nothing else to search for: keep them
+    [pto] = [c for c in found if c.text.startswith("Full-time")]
+    assert pto.coverage == 1.0  # "vacation" is covered by "PTO", "days" by "days"

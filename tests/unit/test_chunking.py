@@ -47,8 +47,10 @@ def test_a_section_running_over_a_page_break_is_one_text_citing_both_pages() -> 
     chunks = chunk_document(doc)
 
     spanning = [c for c in chunks if c.last_page == 8]
-    assert len(spanning) == 1 and spanning[0].page == 7
-    assert "seven days" in spanning[0].text and "Rule 29" in spanning[0].text
+    assert len(spanning) == 1
+    assert spanning[0].page == 7
+    assert "seven days" in spanning[0].text
+    assert "Rule 29" in spanning[0].text
     assert all(c.page == 7 and c.last_page is None for c in chunks[: chunks.index(spanning[0])])
     assert (chunks[-1].text, chunks[-1].page, chunks[-1].last_page) == (
         "Book trains early.",
