@@ -209,19 +209,7 @@ class SearchStore:
     ) -> list[Chunk]:
         """Every candidate of either leg with both scores (vector mode: the vector leg only,
         nearest first)."""
-        params = {
-            "emb": to_db_vector(embedding, self._vector_type),
-            "q": query,
-            **_VOCABULARY,
-            "groups": sorted(groups),
-            "candidates": candidates,
-            "limit": candidates,
-            "common_share": COMMON_SHARE,
-            "min_chunks": MIN_CHUNKS_FOR_STATS,
-            "k1": BM25_K1,
-            "b": BM25_B,
-            "heading_weight": HEADING_WEIGHT,
-        }
+        params = candidate_params(query, embedding, groups, candidates, self._vector_type)
         statement = VECTOR_ONLY_SQL if mode == "vector" else CANDIDATES_SQL
         async with self._pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
@@ -241,6 +229,25 @@ class SearchStore:
             cur = await conn.execute(KEYWORD_QUERY_SQL, params)
             row = await cur.fetchone()
         return str(row[0]) if row else ""
+
+
+def candidate_params(
+    query: str, embedding: np.ndarray, groups: Collection[str], candidates: int, vector_type: str
+) -> dict[str, Any]:
+    """The bind values of CANDIDATES_SQL and VECTOR_ONLY_SQL."""
+    return {
+        "emb": to_db_vector(embedding, vector_type),
+        "q": query,
+        **_VOCABULARY,
+        "groups": sorted(groups),
+        "candidates": candidates,
+        "limit": candidates,
+        "common_share": COMMON_SHARE,
+        "min_chunks": MIN_CHUNKS_FOR_STATS,
+        "k1": BM25_K1,
+        "b": BM25_B,
+        "heading_weight": HEADING_WEIGHT,
+    }
 
 
 def _chunk(row: dict[str, Any]) -> Chunk:
