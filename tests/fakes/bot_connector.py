@@ -3,8 +3,8 @@ real `botframework-connector` client sends Deskmate's replies here over HTTP.
 
 It records every call (method, path, JSON body, Authorization header), answers sends with a
 new activity id, serves conversation members (plain and paged), opens 1:1 conversations and
-new posts in a channel, and refuses with 403, as Teams does, whatever is sent to a conversation
-or channel in `removed_from` (the bot was removed from it).
+new posts in a channel, and refuses, as Teams does, whatever is sent to a conversation or
+channel in `removed_from` (the bot was removed from it: 403) or `deleted` (404).
 It checks streamed replies as Teams does (a `streaminfo` entity: the stream named by the id
 of its first, informative update, sequence numbers that increase, each update holding the
 text of the one before, a final message without a sequence number) and refuses the rest
@@ -75,6 +75,7 @@ class FakeBotConnector:
     page_size: int = 2
     fail_members: bool = False
     removed_from: set[str] = field(default_factory=set)  # conversation or channel ids
+    deleted: set[str] = field(default_factory=set)
     signing_keys: list[dict[str, Any]] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -139,9 +140,10 @@ class FakeBotConnector:
     async def _send(self, request: web.Request) -> web.Response:
         new_id = f"reply-{next(self._ids)}"
         body = await request.json()
-        if request.match_info["conversation"].split(";")[0] in self.removed_from:
+        refused = self._refusal(request.match_info["conversation"].split(";")[0])
+        if refused is not None:
             self._record(request, body)
-            return _not_in_roster()
+            return refused
         with self._lock:
             refused = self._stream_error(body, new_id)
         if refused:
@@ -187,9 +189,10 @@ class FakeBotConnector:
     async def _create_conversation(self, request: web.Request) -> web.Response:
         body = await request.json()
         channel = ((body.get("channelData") or {}).get("channel") or {}).get("id")
-        if channel in self.removed_from:
+        refused = self._refusal(channel)
+        if refused is not None:
             self._record(request, body)
-            return _not_in_roster()
+            return refused
         number = next(self._ids)
         new_id = f"{channel};messageid={number}" if channel else f"a:personal-{number}"
         self._record(request, body, new_id)
@@ -221,6 +224,13 @@ class FakeBotConnector:
 
     async def _keys(self, request: web.Request) -> web.Response:
         return web.json_response({"keys": self.signing_keys})
+
+    def _refusal(self, conversation: str | None) -> web.Response | None:
+        if conversation in self.removed_from:
+            return _not_in_roster()
+        if conversation in self.deleted:
+            return _not_found()
+        return None
 
     def _members_of(self, conversation: str) -> list[dict[str, Any]] | None:
         if self.fail_members:

@@ -1226,3 +1226,14 @@ async def test_a_conversation_the_bot_was_removed_from_is_forgotten_and_slack_st
     assert "HTTP 403" in warning.getMessage()
     assert "digest here" in warning.getMessage()
     assert BOT_TOKEN not in caplog.text
+
+
+async def test_a_chat_that_no_longer_exists_is_forgotten_too(teams: Teams) -> None:
+    await teams.ask(teams.group_chat("digest here", sender=HR_LEAD))
+    teams.connector.deleted.add(GROUP_CHAT)
+
+    sent = await teams.services.weekly_digest()
+
+    assert sent
+    assert len(_new_messages_in(teams, GROUP_CHAT)) == 1  # refused with 404
+    assert await _admin_conversation(teams) is None
