@@ -175,6 +175,10 @@ DIGEST_MOVED = (
     "conversation from now on, no longer where they went before. Type **digest off** to stop "
     "them."
 )
+DIGEST_ALREADY_HERE = (
+    "The weekly digest and notices of failed nightly re-indexes are already posted in this "
+    "conversation. Type **digest off** to stop them."
+)
 DIGEST_OFF = (
     "The weekly digest and notices of failed re-indexes are off. Type **digest here** in a "
     "chat or channel to post them there."

@@ -37,12 +37,16 @@ class AdminConversation:
         self._platform = platform
         self._send = send
 
-    async def choose(self, reference: Reference, admin: str) -> str:
-        """Send the admin notices to the referenced conversation from now on; the caller has
-        checked `is_admin`. What to tell the admin."""
-        moved = await self._store.choose_conversation(self._platform, reference, admin)
+    async def choose(self, conversation: str, reference: Reference, admin: str) -> str:
+        """Send the admin notices to `conversation` (the platform's id of the one `reference`
+        names) from now on; the caller has checked `is_admin`. What to tell the admin."""
+        before = await self._store.choose_conversation(
+            self._platform, conversation, reference, admin
+        )
+        if before == conversation:
+            return texts.DIGEST_ALREADY_HERE
         log.info("%s: admin notices now go to a newly chosen conversation", self._platform)
-        return texts.DIGEST_MOVED if moved else texts.DIGEST_HERE
+        return texts.DIGEST_HERE if before is None else texts.DIGEST_MOVED
 
     async def stop(self) -> str:
         """Send no admin notices any more; the caller has checked `is_admin`."""

@@ -74,7 +74,9 @@ class Commands:
         reference = TurnContext.get_conversation_reference(context.activity)
         sender = context.activity.from_property
         return await self._admin_conversation.choose(
-            to_stored(reference), sender.aad_object_id or sender.id
+            questions.conversation_of(reference.conversation.id),
+            to_stored(reference),
+            sender.aad_object_id or sender.id,
         )
 
     async def reindex(self, context: TurnContext, only: tuple[str, ...]) -> str:

@@ -109,23 +109,30 @@ class AdminStore:
             return cur.rowcount == 1
 
     async def choose_conversation(
-        self, platform: str, reference: dict[str, Any], admin: str
-    ) -> bool:
-        """Send `platform`'s admin notices to the conversation `reference` names (the
-        platform's own serialised reference), in place of any chosen before; True when one
-        was replaced."""
+        self, platform: str, conversation: str, reference: dict[str, Any], admin: str
+    ) -> str | None:
+        """Send `platform`'s admin notices to `conversation` (`reference` is the platform's
+        own serialised reference to it), in place of any chosen before; the conversation
+        chosen before, if there was one."""
         async with self._pool.connection() as conn:
             cur = await conn.execute(
-                "WITH before AS (SELECT 1 FROM admin_conversations WHERE platform = %(p)s) "
-                "INSERT INTO admin_conversations (platform, reference, chosen_by) "
-                "VALUES (%(p)s, %(reference)s, %(admin)s) "
-                "ON CONFLICT (platform) DO UPDATE SET reference = EXCLUDED.reference, "
-                "chosen_by = EXCLUDED.chosen_by, chosen_at = now() "
-                "RETURNING EXISTS (SELECT 1 FROM before)",
-                {"p": platform, "reference": Jsonb(reference), "admin": admin},
+                "WITH before AS "
+                "(SELECT conversation FROM admin_conversations WHERE platform = %(p)s) "
+                "INSERT INTO admin_conversations (platform, conversation, reference, chosen_by) "
+                "VALUES (%(p)s, %(conversation)s, %(reference)s, %(admin)s) "
+                "ON CONFLICT (platform) DO UPDATE SET conversation = EXCLUDED.conversation, "
+                "reference = EXCLUDED.reference, chosen_by = EXCLUDED.chosen_by, "
+                "chosen_at = now() "
+                "RETURNING (SELECT conversation FROM before)",
+                {
+                    "p": platform,
+                    "conversation": conversation,
+                    "reference": Jsonb(reference),
+                    "admin": admin,
+                },
             )
             row = await cur.fetchone()
-        return bool(row and row[0])
+        return str(row[0]) if row and row[0] is not None else None
 
     async def conversation(self, platform: str) -> dict[str, Any] | None:
         """The reference to the conversation `platform`'s admin notices go to, if one was

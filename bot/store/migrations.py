@@ -195,12 +195,13 @@ def _v8_chunk_page_ranges(dim: int, vector_type: str) -> list[Statement]:
 
 def _v9_admin_conversations(dim: int, vector_type: str) -> list[Statement]:
     """The conversation each platform's admin notices (the weekly digest, a failed nightly
-    re-index) go to, when an admin chose it in chat: the platform's own reference to it (a
-    Teams `ConversationReference`, say), who chose it and when. One per platform."""
+    re-index) go to, when an admin chose it in chat: its id, the platform's own reference to
+    it (a Teams `ConversationReference`, say), who chose it and when. One per platform."""
     return [
         sql.SQL("""
         CREATE TABLE admin_conversations (
             platform text PRIMARY KEY,
+            conversation text NOT NULL,
             reference jsonb NOT NULL,
             chosen_by text NOT NULL,
             chosen_at timestamptz NOT NULL DEFAULT now())"""),

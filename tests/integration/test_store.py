@@ -139,8 +139,9 @@ async def test_a_failed_notice_forgets_the_admin_conversation_only_if_it_is_stil
     stays."""
     old, new = {"conversation": {"id": "19:old"}}, {"conversation": {"id": "19:new"}}
     async with open_store(settings, dim=384, model="test") as store:
-        assert not await store.admin.choose_conversation("teams", old, "dana")
-        assert await store.admin.choose_conversation("teams", new, "dana")  # replaced
+        assert await store.admin.choose_conversation("teams", "19:old", old, "dana") is None
+        replaced = await store.admin.choose_conversation("teams", "19:new", new, "dana")
+        assert replaced == "19:old"
 
         stale = await store.admin.forget_conversation("teams", old)
         kept = await store.admin.conversation("teams")

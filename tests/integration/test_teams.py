@@ -1174,7 +1174,7 @@ async def test_digest_off_stops_the_notices_and_says_so_when_they_were_off_alrea
     assert not _new_messages_in(teams, GROUP_CHAT)
 
 
-async def test_the_chosen_conversation_is_shared_by_replicas_and_choosing_again_moves_it(
+async def test_the_chosen_conversation_is_shared_by_replicas_and_choosing_elsewhere_moves_it(
     sample_db: str, tmp_path: Path
 ) -> None:
     exports = tmp_path / "exports"
@@ -1190,10 +1190,12 @@ async def test_the_chosen_conversation_is_shared_by_replicas_and_choosing_again_
     ):
         first = await teams.ask(teams.personal("digest here", sender=HR_LEAD))
         moved = await teams.ask(teams.group_chat("digest here", sender=HR_LEAD))
+        same = await teams.ask(teams.group_chat("digest here", sender=HR_LEAD))
         await replica.services.scheduled_reindex()  # the nightly run, on the other replica
 
     assert first.body["text"] == texts.DIGEST_HERE
     assert moved.body["text"] == texts.DIGEST_MOVED
+    assert same.body["text"] == texts.DIGEST_ALREADY_HERE
     (notice,) = _new_messages_in(teams, GROUP_CHAT)
     assert "broken.pdf" in notice.body["text"]
     assert "1 failed" in notice.body["text"]
