@@ -82,6 +82,10 @@ TEAMS_HELP = (
     "- **admin**: a sign-in link to the admin console, in a 1:1 chat (admins only).\n"
     "- **help**: this message."
 )
+TEAMS_HELP_ADMIN = (
+    TEAMS_HELP + "\n- **digest here** / **digest off**: post the weekly digest and notices of "
+    "failed re-indexes in this conversation, or stop them (admins only)."
+)
 TEAMS_STATUS_TITLE = "**What I know**"
 TEAMS_STATUS_SOURCE = "- **{source}**: {documents} documents, {chunks} passages, indexed {when}"
 TEAMS_STATUS_EMPTY = "Nothing is indexed yet. An admin can type **reindex** to index every source."
@@ -162,6 +166,32 @@ DIGEST_NO_OWNER = "no contact in sources.yaml"
 DIGEST_NO_GAPS = "No knowledge gaps this week."
 DIGEST_COMMENTS = "Comments left with a 👎:"
 DIGEST_COMMENT = "• “{comment}” on “{question}”"
+DIGEST_HERE = (
+    "Done: the weekly digest and notices of failed nightly re-indexes will be posted in this "
+    "conversation, for everyone in it to see. Type **digest off** to stop them."
+)
+DIGEST_MOVED = (
+    "Done: the weekly digest and notices of failed nightly re-indexes will be posted in this "
+    "conversation from now on, no longer where they went before. Type **digest off** to stop "
+    "them."
+)
+DIGEST_ALREADY_HERE = (
+    "The weekly digest and notices of failed nightly re-indexes are already posted in this "
+    "conversation. Type **digest off** to stop them."
+)
+DIGEST_OFF = (
+    "The weekly digest and notices of failed re-indexes are off. Type **digest here** in a "
+    "chat or channel to post them there."
+)
+DIGEST_WAS_OFF = (
+    "No conversation gets the weekly digest. Type **digest here** in a chat or channel to "
+    "post it there."
+)
+DIGEST_NOT_ADMIN = "Only Deskmate admins can choose where the weekly digest goes."
+DIGEST_SLACK_CHANNEL = (
+    "In Slack the weekly digest goes to the channel named by DESKMATE_ADMIN_CHANNEL; whoever "
+    "runs Deskmate sets it."
+)
 # --- platform-native AI answers (issue 14) --------------------------------------------------
 FEEDBACK_LABEL_UP = "This answer was helpful"
 FEEDBACK_LABEL_DOWN = "This answer was not helpful"

@@ -1,10 +1,10 @@
 """Commands, whichever platform they are typed on: `help`, `status`, `reindex [source…]`,
-`admin` (a sign-in link to the admin console) and `ask <question>`; any other text is a
-question.
+`admin` (a sign-in link to the admin console), `digest here` and `digest off` (where the admin
+notices go, see `admin_conversation.py`) and `ask <question>`; any other text is a question.
 
 The handlers return neutral results (texts, or the facts a status shows); each platform renders
-them. `reindex` and `admin` are for the ids in `DESKMATE_ADMINS`; `reindex` runs as one
-background job for every platform, so a request while a run is in progress anywhere is
+them. `reindex`, `admin` and `digest` are for the ids in `DESKMATE_ADMINS`; `reindex` runs as
+one background job for every platform, so a request while a run is in progress anywhere is
 refused.
 """
 
@@ -23,7 +23,7 @@ from bot.errors import ConfigError
 from bot.store import SourceStats
 from bot.store.runs import IndexRun
 
-CommandName = Literal["ask", "status", "reindex", "admin", "help"]
+CommandName = Literal["ask", "status", "reindex", "admin", "digest_here", "digest_off", "help"]
 log = logging.getLogger(__name__)
 
 COUNT_KEYS = ("added", "updated", "unchanged", "deleted", "failed")  # a run's counts, as shown
@@ -56,6 +56,8 @@ def parse(text: str) -> Command:
         return Command("status")
     if name == "admin" and not rest.strip():
         return Command("admin")
+    if name == "digest" and rest.strip().lower() in ("here", "off"):
+        return Command("digest_here" if rest.strip().lower() == "here" else "digest_off")
     if name == "reindex":
         return Command("reindex", rest.strip())
     if name == "ask":

@@ -64,8 +64,9 @@ class Services:
                 log.exception("could not tell the admins about a failed scheduled re-index")
 
     async def weekly_digest(self) -> bool:
-        """The week's gaps and 👎 to the admins; True when this replica sent it (every replica
-        runs the job, the first to claim the week sends)."""
+        """The week's gaps and 👎 to the admins (Slack's admin channel, the conversation chosen
+        in Teams, whichever there are); True when this replica sent it (every replica runs the
+        job, the first to claim the week sends)."""
         if not self.admin_notifiers:
             return False
         if not await self.runtime.store.admin.claim_job(DIGEST_JOB, DIGEST_MIN_HOURS):

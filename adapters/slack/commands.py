@@ -71,6 +71,8 @@ def register(app: AsyncApp, replies: Replies) -> None:
             await ack(text=texts.REINDEX_NOT_ADMIN)
         elif parsed.name == "admin" and not is_admin(admins, command["user_id"]):
             await ack(text=texts.ADMIN_NOT_ADMIN)
+        elif parsed.name in ("digest_here", "digest_off"):  # Slack's is a setting
+            await ack(text=texts.DIGEST_SLACK_CHANNEL)
         elif parsed.name == "ask":
             await ack(text=texts.LOOKING_UP if parsed.argument else texts.EMPTY_QUESTION)
         else:

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
+from adapters.chat.admin_conversation import AdminConversation
 from adapters.chat.commands import parse
 from adapters.chat.references import new_reference
 from adapters.chat.services import Services
@@ -49,12 +50,17 @@ CARD_CONTENT = "application/vnd.microsoft.card.adaptive"
 
 
 class DeskmateBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK is untyped
-    def __init__(self, services: Services, conversations: Conversations) -> None:
+    def __init__(
+        self,
+        services: Services,
+        conversations: Conversations,
+        admin_conversation: AdminConversation,
+    ) -> None:
         self._services = services
         self._feedback = services.feedback(PLATFORM)
         self._audience = services.runtime.audience
         self._conversations = conversations
-        self._commands = Commands(services, conversations)
+        self._commands = Commands(services, conversations, admin_conversation)
         self._members = Members(self._audience)
         self._streaming = services.settings.native.streaming
         self._interval = services.settings.native.stream_interval_s

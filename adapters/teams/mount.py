@@ -15,10 +15,11 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from azure.core.exceptions import DeserializationError
 
+from adapters.chat.admin_conversation import AdminConversation
 from adapters.chat.references import new_reference
 from adapters.chat.services import Services
 from adapters.settings import AppSettings
-from adapters.teams.bot import DeskmateBot
+from adapters.teams.bot import PLATFORM, DeskmateBot
 from adapters.teams.proactive import Conversations
 from adapters.teams.sdk import (
     Activity,
@@ -110,7 +111,8 @@ def _is_local(url: str | None) -> bool:
 
 
 def mount_teams(app: web.Application, services: Services) -> None:
-    """Register `POST /api/messages`."""
+    """Register `POST /api/messages`, and tell the admin conversation (`digest here`) what
+    the admins hear."""
     config = BotConfig(services.settings)
     if not config.APP_ID:
         log.warning(
@@ -121,7 +123,12 @@ def mount_teams(app: web.Application, services: Services) -> None:
         )
     adapter = CloudAdapter(BotAuthentication(config))
     adapter.on_turn_error = _on_turn_error
-    bot = DeskmateBot(services, Conversations(adapter, config.APP_ID))
+    conversations = Conversations(adapter, config.APP_ID)
+    admin_conversation = AdminConversation(
+        services.runtime.store.admin, PLATFORM, conversations.post_stored
+    )
+    services.admin_notifiers.append(admin_conversation.notify)
+    bot = DeskmateBot(services, conversations, admin_conversation)
 
     async def messages(request: web.Request) -> web.StreamResponse:
         if not services.accepting:

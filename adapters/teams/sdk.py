@@ -25,6 +25,7 @@ from botbuilder.schema import (
     ConversationParameters,
     ConversationReference,
     Entity,
+    ErrorResponseException,
     ResourceResponse,
 )
 from botbuilder.schema.teams import TeamsChannelAccount
@@ -43,6 +44,7 @@ __all__ = [
     "ConversationParameters",
     "ConversationReference",
     "Entity",
+    "ErrorResponseException",
     "InvokeResponse",
     "MessageFactory",
     "ResourceResponse",

@@ -1,5 +1,6 @@
-"""SQL for the admin console: one-time sign-in links, sessions, and the cluster-wide record of
-when a scheduled job last ran. Tokens are stored only as SHA-256 hashes."""
+"""SQL for the admins: the console's one-time sign-in links and sessions, the cluster-wide
+record of when a scheduled job last ran, and the conversation each platform's admin notices go
+to. Tokens are stored only as SHA-256 hashes."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 KEY_NAME = "admin_signing_key"
@@ -102,5 +105,59 @@ class AdminStore:
                 "ON CONFLICT (job) DO UPDATE SET last_run_at = now() "
                 "WHERE job_runs.last_run_at < now() - make_interval(secs => %(secs)s)",
                 {"job": job, "secs": min_interval_hours * 3600},
+            )
+            return cur.rowcount == 1
+
+    async def choose_conversation(
+        self, platform: str, conversation: str, reference: dict[str, Any], admin: str
+    ) -> str | None:
+        """Send `platform`'s admin notices to `conversation` (`reference` is the platform's
+        own serialised reference to it), in place of any chosen before; the conversation
+        chosen before, if there was one."""
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "WITH before AS "
+                "(SELECT conversation FROM admin_conversations WHERE platform = %(p)s) "
+                "INSERT INTO admin_conversations (platform, conversation, reference, chosen_by) "
+                "VALUES (%(p)s, %(conversation)s, %(reference)s, %(admin)s) "
+                "ON CONFLICT (platform) DO UPDATE SET conversation = EXCLUDED.conversation, "
+                "reference = EXCLUDED.reference, chosen_by = EXCLUDED.chosen_by, "
+                "chosen_at = now() "
+                "RETURNING (SELECT conversation FROM before)",
+                {
+                    "p": platform,
+                    "conversation": conversation,
+                    "reference": Jsonb(reference),
+                    "admin": admin,
+                },
+            )
+            row = await cur.fetchone()
+        return str(row[0]) if row and row[0] is not None else None
+
+    async def conversation(self, platform: str) -> dict[str, Any] | None:
+        """The reference to the conversation `platform`'s admin notices go to, if one was
+        chosen."""
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT reference FROM admin_conversations WHERE platform = %s", (platform,)
+            )
+            row = await cur.fetchone()
+        return dict(row[0]) if row else None
+
+    async def forget_conversation(
+        self, platform: str, reference: dict[str, Any] | None = None
+    ) -> bool:
+        """Stop `platform`'s admin notices; with `reference`, only while that is still the
+        chosen conversation (an admin may have chosen another meanwhile). True when one was
+        forgotten."""
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "DELETE FROM admin_conversations WHERE platform = %(p)s "
+                "AND (%(any)s OR reference = %(reference)s)",
+                {
+                    "p": platform,
+                    "any": reference is None,
+                    "reference": Jsonb(reference or {}),
+                },
             )
             return cur.rowcount == 1

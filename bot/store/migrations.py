@@ -193,6 +193,21 @@ def _v8_chunk_page_ranges(dim: int, vector_type: str) -> list[Statement]:
     return [sql.SQL("ALTER TABLE chunks ADD COLUMN last_page int")]
 
 
+def _v9_admin_conversations(dim: int, vector_type: str) -> list[Statement]:
+    """The conversation each platform's admin notices (the weekly digest, a failed nightly
+    re-index) go to, when an admin chose it in chat: its id, the platform's own reference to
+    it (a Teams `ConversationReference`, say), who chose it and when. One per platform."""
+    return [
+        sql.SQL("""
+        CREATE TABLE admin_conversations (
+            platform text PRIMARY KEY,
+            conversation text NOT NULL,
+            reference jsonb NOT NULL,
+            chosen_by text NOT NULL,
+            chosen_at timestamptz NOT NULL DEFAULT now())"""),
+    ]
+
+
 MIGRATIONS: list[Migration] = [
     lambda dim, vt: _v1_knowledge_base(dim, vt),
     lambda dim, vt: _v2_conversations_and_feedback(dim, vt),
@@ -202,6 +217,7 @@ MIGRATIONS: list[Migration] = [
     lambda dim, vt: _v6_insights_and_admin(dim, vt),
     lambda dim, vt: _v7_answer_messages(dim, vt),
     lambda dim, vt: _v8_chunk_page_ranges(dim, vt),
+    lambda dim, vt: _v9_admin_conversations(dim, vt),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

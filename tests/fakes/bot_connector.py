@@ -2,7 +2,9 @@
 real `botframework-connector` client sends Deskmate's replies here over HTTP.
 
 It records every call (method, path, JSON body, Authorization header), answers sends with a
-new activity id, serves conversation members (plain and paged), and opens 1:1 conversations.
+new activity id, serves conversation members (plain and paged), opens 1:1 conversations and
+new posts in a channel, and refuses, as Teams does, whatever is sent to a conversation or
+channel in `removed_from` (the bot was removed from it: 403) or `deleted` (404).
 It checks streamed replies as Teams does (a `streaminfo` entity: the stream named by the id
 of its first, informative update, sequence numbers that increase, each update holding the
 text of the one before, a final message without a sequence number) and refuses the rest
@@ -72,6 +74,8 @@ class FakeBotConnector:
     members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     page_size: int = 2
     fail_members: bool = False
+    removed_from: set[str] = field(default_factory=set)  # conversation or channel ids
+    deleted: set[str] = field(default_factory=set)
     signing_keys: list[dict[str, Any]] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -129,9 +133,17 @@ class FakeBotConnector:
         with self._lock:
             self.calls.append(Call(request.method, request.path, body, auth, response_id))
 
+    def conversations_created(self) -> list[Call]:
+        """New 1:1 chats and new posts in a channel, in order."""
+        return self.recorded(lambda c: c.method == "POST" and c.path == "/v3/conversations")
+
     async def _send(self, request: web.Request) -> web.Response:
         new_id = f"reply-{next(self._ids)}"
         body = await request.json()
+        refused = self._refusal(request.match_info["conversation"].split(";")[0])
+        if refused is not None:
+            self._record(request, body)
+            return refused
         with self._lock:
             refused = self._stream_error(body, new_id)
         if refused:
@@ -175,9 +187,17 @@ class FakeBotConnector:
         return None
 
     async def _create_conversation(self, request: web.Request) -> web.Response:
-        new_id = f"a:personal-{next(self._ids)}"
-        self._record(request, await request.json(), new_id)
-        return web.json_response({"id": new_id}, status=201)
+        body = await request.json()
+        channel = ((body.get("channelData") or {}).get("channel") or {}).get("id")
+        refused = self._refusal(channel)
+        if refused is not None:
+            self._record(request, body)
+            return refused
+        number = next(self._ids)
+        new_id = f"{channel};messageid={number}" if channel else f"a:personal-{number}"
+        self._record(request, body, new_id)
+        created = {"id": new_id, **({"activityId": str(number)} if body.get("activity") else {})}
+        return web.json_response(created, status=201)
 
     async def _members(self, request: web.Request) -> web.Response:
         self._record(request, {})
@@ -205,6 +225,13 @@ class FakeBotConnector:
     async def _keys(self, request: web.Request) -> web.Response:
         return web.json_response({"keys": self.signing_keys})
 
+    def _refusal(self, conversation: str | None) -> web.Response | None:
+        if conversation in self.removed_from:
+            return _not_in_roster()
+        if conversation in self.deleted:
+            return _not_found()
+        return None
+
     def _members_of(self, conversation: str) -> list[dict[str, Any]] | None:
         if self.fail_members:
             return None
@@ -214,6 +241,11 @@ class FakeBotConnector:
 def _not_found() -> web.Response:
     error = {"error": {"code": "ConversationNotFound", "message": "no such conversation"}}
     return web.json_response(error, status=404)
+
+
+def _not_in_roster() -> web.Response:
+    error = {"error": {"code": "BotNotInConversationRoster", "message": "bot is not a member"}}
+    return web.json_response(error, status=403)
 
 
 @contextmanager

@@ -1036,6 +1036,14 @@ async def test_slash_admin_is_refused_to_someone_who_is_not_an_admin(deskmate: D
     assert not deskmate.ephemerals(ALICE)
 
 
+async def test_slash_digest_here_says_that_slacks_admin_channel_is_a_setting(
+    deskmate: Deskmate,
+) -> None:
+    shown = await deskmate.command("digest here", user=ADMIN)
+
+    assert shown == texts.DIGEST_SLACK_CHANNEL
+
+
 async def test_the_weekly_digest_tells_the_admin_channel_the_gaps_with_owners_once_per_week(
     sample_db: str, tmp_path: Path, api: FakeSlackApi
 ) -> None:

@@ -130,3 +130,21 @@ async def test_chat_words_are_not_searched_for_and_a_handbooks_word_covers_the_a
     assert only_chat == "'get' | 'mani'"  # nothing else to search for: keep them
     [pto] = [c for c in found if c.text.startswith("Full-time")]
     assert pto.coverage == 1.0  # "vacation" is covered by "PTO", "days" by "days"
+
+
+async def test_a_failed_notice_forgets_the_admin_conversation_only_if_it_is_still_the_chosen_one(
+    settings: AppSettings,
+) -> None:
+    """A notice to the old conversation fails while an admin chooses a new one: the new choice
+    stays."""
+    old, new = {"conversation": {"id": "19:old"}}, {"conversation": {"id": "19:new"}}
+    async with open_store(settings, dim=384, model="test") as store:
+        assert await store.admin.choose_conversation("teams", "19:old", old, "dana") is None
+        replaced = await store.admin.choose_conversation("teams", "19:new", new, "dana")
+        assert replaced == "19:old"
+
+        stale = await store.admin.forget_conversation("teams", old)
+        kept = await store.admin.conversation("teams")
+        gone = await store.admin.forget_conversation("teams", new)
+
+    assert (stale, kept, gone) == (False, new, True)

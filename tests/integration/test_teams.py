@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import re
 import socket
 import time
@@ -38,6 +39,8 @@ from tests.conftest import llm_settings, make_settings
 from tests.fakes.bot_connector import OPENID_PATH, Call, FakeBotConnector, serve
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.openai_server import Reply as ModelReply
+from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlackApi
+from tests.integration.test_insights import PARKING
 
 BOT = {"id": "28:deskmate-bot-id", "name": "Deskmate"}
 # Dana is in the `hr` group of examples/groups.yaml (by AAD object id) and a Deskmate admin;
@@ -748,6 +751,15 @@ async def test_help_lists_the_commands(teams: Teams) -> None:
     assert reply.body["text"] == texts.TEAMS_HELP
 
 
+async def test_help_lists_the_digest_commands_to_admins_only(teams: Teams) -> None:
+    to_admin = await teams.ask(teams.personal("help", sender=HR_LEAD))
+    to_others = await teams.ask(teams.personal("help", sender=PAT))
+
+    assert to_admin.body["text"] == texts.TEAMS_HELP_ADMIN
+    assert "**digest here** / **digest off**" in to_admin.body["text"]
+    assert "digest" not in to_others.body["text"]
+
+
 async def test_status_says_what_is_indexed(teams: Teams) -> None:
     reply = await teams.ask(teams.channel("status"))
 
@@ -1091,3 +1103,139 @@ async def test_admin_is_refused_to_others_and_never_sent_to_a_channel(teams: Tea
     async with teams.services.runtime.store.pool.connection() as conn:
         cur = await conn.execute("SELECT count(*) FROM admin_sign_ins")
         assert await cur.fetchone() == (0,)
+
+
+# --- the admin conversation: the weekly digest and failed re-index notices ---------------------
+
+
+async def _admin_conversation(teams: Teams) -> dict[str, Any] | None:
+    return await teams.services.runtime.store.admin.conversation("teams")
+
+
+def _new_messages_in(teams: Teams, conversation: str) -> list[Call]:
+    """Messages of their own in `conversation`, not replies to one of its activities."""
+    return teams.connector.recorded(
+        lambda c: c.path == f"/v3/conversations/{conversation}/activities"
+    )
+
+
+async def test_an_admins_digest_here_in_a_channel_gets_the_weekly_digest_there_as_a_new_post(
+    teams: Teams,
+) -> None:
+    for question in PARKING:  # nothing in the knowledge base says where to park
+        await teams.ask(teams.personal(question, sender=PAT))
+    command = teams.channel("digest here", sender=HR_LEAD)
+
+    chosen = await teams.ask(command)
+    sent = await teams.services.weekly_digest()
+
+    assert chosen.body["text"] == texts.DIGEST_HERE
+    assert chosen.path.startswith(f"/v3/conversations/{command['conversation']['id']}/")
+    assert sent
+    (post,) = teams.connector.conversations_created()  # a new post starts its own reply chain
+    assert post.body["isGroup"] is True
+    assert post.body["channelData"]["channel"]["id"] == TEAM
+    digest = post.body["activity"]["text"]
+    assert digest.startswith("Deskmate this week: 3 questions, 0% answered")
+    assert "3 questions (+3 on the week before)" in digest
+    assert "park" in digest
+    assert "owner: " in digest
+
+
+async def test_digest_here_and_off_are_refused_politely_to_someone_who_is_not_an_admin(
+    teams: Teams,
+) -> None:
+    await teams.ask(teams.personal("digest here", sender=HR_LEAD))
+    chosen = await _admin_conversation(teams)
+
+    here = await teams.ask(teams.channel("digest here", sender=PAT))
+    off = await teams.ask(teams.group_chat("digest off", sender=PAT))
+    await teams.services.weekly_digest()
+
+    assert here.body["text"] == off.body["text"] == texts.DIGEST_NOT_ADMIN
+    assert await _admin_conversation(teams) == chosen  # nothing changed
+    (digest,) = _new_messages_in(teams, f"a:personal-{HR_LEAD['id']}")
+    assert digest.body["text"].startswith("Deskmate this week")
+    assert not teams.connector.conversations_created()
+
+
+async def test_digest_off_stops_the_notices_and_says_so_when_they_were_off_already(
+    teams: Teams,
+) -> None:
+    await teams.ask(teams.group_chat("digest here", sender=HR_LEAD))
+
+    off = await teams.ask(teams.group_chat("digest off", sender=HR_LEAD))
+    again = await teams.ask(teams.group_chat("digest off", sender=HR_LEAD))
+    await teams.services.weekly_digest()
+
+    assert off.body["text"] == texts.DIGEST_OFF
+    assert again.body["text"] == texts.DIGEST_WAS_OFF
+    assert await _admin_conversation(teams) is None
+    assert not _new_messages_in(teams, GROUP_CHAT)
+
+
+async def test_the_chosen_conversation_is_shared_by_replicas_and_choosing_elsewhere_moves_it(
+    sample_db: str, tmp_path: Path
+) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "travel.md").write_text("# Travel\n\nBook trains for trips under four hours.\n")
+    (exports / "broken.pdf").write_bytes(b"%PDF-1.7 cut short by the export job")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources:\n  - {name: hr, kind: files, path: exports}\n")
+
+    async with (
+        running_teams(sample_db, tmp_path, sources_file=sources) as teams,
+        running_teams(sample_db, tmp_path / "replica", sources_file=sources) as replica,
+    ):
+        first = await teams.ask(teams.personal("digest here", sender=HR_LEAD))
+        moved = await teams.ask(teams.group_chat("digest here", sender=HR_LEAD))
+        same = await teams.ask(teams.group_chat("digest here", sender=HR_LEAD))
+        await replica.services.scheduled_reindex()  # the nightly run, on the other replica
+
+    assert first.body["text"] == texts.DIGEST_HERE
+    assert moved.body["text"] == texts.DIGEST_MOVED
+    assert same.body["text"] == texts.DIGEST_ALREADY_HERE
+    (notice,) = _new_messages_in(teams, GROUP_CHAT)
+    assert "broken.pdf" in notice.body["text"]
+    assert "1 failed" in notice.body["text"]
+    assert not _new_messages_in(teams, f"a:personal-{HR_LEAD['id']}")
+    assert not replica.connector.calls
+
+
+async def test_a_conversation_the_bot_was_removed_from_is_forgotten_and_slack_still_hears(
+    sample_db: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack = {"slack_bot_token": BOT_TOKEN, "slack_signing_secret": SIGNING_SECRET}
+    with FakeSlackApi() as api:
+        async with running_teams(
+            sample_db, tmp_path, slack_api_url=api.api_url, admin_channel="C0ADMINS", **slack
+        ) as teams:
+            await teams.ask(teams.group_chat("digest here", sender=HR_LEAD))
+            teams.connector.removed_from.add(GROUP_CHAT)
+            with caplog.at_level(logging.INFO):
+                sent = await teams.services.weekly_digest()
+            forgotten = await _admin_conversation(teams) is None
+
+    assert sent
+    (refused,) = _new_messages_in(teams, GROUP_CHAT)
+    assert refused.body["text"].startswith("Deskmate this week")
+    (digest,) = api.calls_to("chat.postMessage", channel="C0ADMINS")
+    assert digest.text.startswith("Deskmate this week")
+    assert forgotten
+    (warning,) = [r for r in caplog.records if "admin conversation refused" in r.getMessage()]
+    assert warning.levelno == logging.WARNING
+    assert "HTTP 403" in warning.getMessage()
+    assert "digest here" in warning.getMessage()
+    assert BOT_TOKEN not in caplog.text
+
+
+async def test_a_chat_that_no_longer_exists_is_forgotten_too(teams: Teams) -> None:
+    await teams.ask(teams.group_chat("digest here", sender=HR_LEAD))
+    teams.connector.deleted.add(GROUP_CHAT)
+
+    sent = await teams.services.weekly_digest()
+
+    assert sent
+    assert len(_new_messages_in(teams, GROUP_CHAT)) == 1  # refused with 404
+    assert await _admin_conversation(teams) is None

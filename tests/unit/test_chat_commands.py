@@ -20,6 +20,13 @@ def test_help_and_status_with_more_words_are_questions() -> None:
     assert parse("help me with the VPN") == Command("ask", "help me with the VPN")
 
 
+def test_digest_here_and_digest_off_are_commands_and_other_digests_are_questions() -> None:
+    assert parse("digest here") == Command("digest_here")
+    assert parse(" Digest  OFF ") == Command("digest_off")
+    assert parse("digest of the travel policy") == Command("ask", "digest of the travel policy")
+    assert parse("digest") == Command("ask", "digest")
+
+
 def test_nothing_at_all_asks_for_help_and_a_bare_ask_has_no_question() -> None:
     assert parse("") == Command("help")
     assert parse("ask") == Command("ask", "")
