@@ -197,7 +197,7 @@ def _train_hosted(
             uploaded[0].id, validation_id, base_model=base, epochs=epochs, suffix=suffix
         )
 
-    job = _run(start())
+    job = _run(_closing(tuner, start()))
     if as_json:
         typer.echo(json.dumps({"job_id": job.id, "status": job.status, "model": base}))
         return
@@ -219,7 +219,7 @@ def status(
         return
     settings = _settings()
     tuner = _guarded(lambda: FineTuner(settings.models))
-    job = _run(tuner.status(job_id))
+    job = _run(_closing(tuner, tuner.status(job_id)))
     if as_json:
         typer.echo(json.dumps(_job_json(job)))
     else:
@@ -303,6 +303,13 @@ def _run(job: Coroutine[Any, Any, T]) -> T:
         _fail(str(exc))
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+
+
+async def _closing(tuner: FineTuner, work: Coroutine[Any, Any, T]) -> T:
+    try:
+        return await work
+    finally:
+        await tuner.aclose()
 
 
 def _guarded(make: Callable[[], T]) -> T:

@@ -72,12 +72,19 @@ class FineTuner:
                 "OpenAI-compatible server) to fine-tune the tone model"
             )
         key = settings.openai_api_key
+        self._owns_client = client is None
         self._client = client or AsyncOpenAI(
             api_key=key.get_secret_value() if key else None,
             base_url=settings.openai_base_url,
             timeout=max(settings.llm_timeout, FILE_TIMEOUT),
             max_retries=settings.llm_retries,
         )
+
+    async def aclose(self) -> None:
+        """Close the HTTP client it made, in the event loop it ran in (left open, its
+        connections are closed by the garbage collector in whatever loop runs then)."""
+        if self._owns_client:
+            await self._client.close()
 
     async def upload(self, path: Path) -> UploadedFile:
         import openai
