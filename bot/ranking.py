@@ -9,10 +9,17 @@ real handbooks (docs/quality.md):
   best BM25 score of the question, trusted in proportion to how much of the question's
   rare-word weight (IDF) the best keyword hit covers: a keyword leg that matched only a
   stray word says little and weighs little.
+
+Either way, a chunk gains `title_weight` x the share of its document's title words that the
+question names: people name the document they mean ("under the Northwind Standard plan", "the
+travel policy"), and near-identical documents (two plans, two years of a policy) are told
+apart by that more than by their text. Ranking only: the answerability decision reads the
+similarity, not the fused score. Measured by benchmarks/quality.py (docs/quality.md).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -20,6 +27,8 @@ from typing import Literal
 from bot.models import Chunk
 
 RRF_K = 60
+_TITLE_WORD = re.compile(r"[a-z0-9]{3,}")
+_NOT_A_NAME = frozenset({"and", "for", "the", "with", "your", "our", "from", "into"})
 FusionMethod = Literal["rrf", "score"]
 
 
@@ -29,12 +38,15 @@ class Fusion:
     keyword_weight: float = 0.3  # rrf: the keyword leg's weight (vector leg 1.0)
     bm25_share: float = 0.4  # score: the BM25 part of the fused score at full coverage
     trust_coverage: bool = True  # score: scale the BM25 part by the best hit's coverage
+    title_weight: float = 0.15  # both: added at a title the question names in full
 
 
 DEFAULT_FUSION = Fusion()
 
 
-def fuse(candidates: Sequence[Chunk], fusion: Fusion = DEFAULT_FUSION) -> list[Chunk]:
+def fuse(
+    candidates: Sequence[Chunk], fusion: Fusion = DEFAULT_FUSION, query: str = ""
+) -> list[Chunk]:
     """Candidates with `score` set to the fused score, best first."""
     if fusion.method == "rrf":
         scored = [replace(c, score=_rrf(c, fusion.keyword_weight)) for c in candidates]
@@ -50,7 +62,23 @@ def fuse(candidates: Sequence[Chunk], fusion: Fusion = DEFAULT_FUSION) -> list[C
             )
             for c in candidates
         ]
+    if fusion.title_weight and query:
+        asked = _words(query)
+        scored = [
+            replace(c, score=c.score + fusion.title_weight * named_share(c.title, asked))
+            for c in scored
+        ]
     return sorted(scored, key=lambda c: (-c.score, c.chunk_id))
+
+
+def named_share(title: str, asked: frozenset[str]) -> float:
+    """The share of a title's words that the question's words hold."""
+    words = _words(title)
+    return len(words & asked) / len(words) if words else 0.0
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(_TITLE_WORD.findall(text.lower().replace("_", " "))) - _NOT_A_NAME
 
 
 def _rrf(chunk: Chunk, keyword_weight: float) -> float:

@@ -195,7 +195,7 @@ class SearchStore:
         elif mode == "keyword":
             ranked = by_keyword(found)
         else:
-            ranked = fuse(found, fusion)
+            ranked = fuse(found, fusion, query)
         return cap_per_document(ranked, per_document, limit)
 
     async def candidates(

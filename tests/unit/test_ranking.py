@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from bot.models import Chunk
 from bot.ranking import Fusion, by_keyword, cap_per_document, fuse
 
@@ -61,6 +63,16 @@ def test_the_keyword_leg_alone_ranks_by_bm25_and_drops_chunks_without_a_match() 
     ranked = by_keyword([_chunk(1, 1, bm25=1.0), _chunk(2, 2), _chunk(3, 3, bm25=4.0)])
 
     assert [c.chunk_id for c in ranked] == [3, 1]
+
+
+def test_the_document_a_question_names_ranks_before_its_near_twin() -> None:
+    standard = replace(_chunk(1, 1, similarity=0.62), title="Northwind Standard Benefits Details")
+    plus = replace(_chunk(2, 2, similarity=0.60), title="Northwind_Health_Plus_Benefits_Details")
+    question = "what is the copay for Northwind Health Plus?"
+
+    assert [c.chunk_id for c in fuse([standard, plus], query=question)] == [2, 1]
+    assert [c.chunk_id for c in fuse([standard, plus])] == [1, 2]  # no question: no boost
+    assert [c.chunk_id for c in fuse([standard, plus], Fusion(title_weight=0), question)] == [1, 2]
 
 
 def test_at_most_per_document_chunks_of_one_document_are_kept() -> None:
