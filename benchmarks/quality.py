@@ -169,7 +169,7 @@ async def signals(runtime: Any, item: Item) -> dict[str, float]:
     search = runtime.store.search
     vector = await runtime.engine.retriever.embed_query(item.question)
     found = await search.candidates(item.question, vector, {EVERYONE})
-    ranked = fuse(found)
+    ranked = fuse(found, query=item.question)
     by_vector = sorted(found, key=lambda c: -c.similarity)
     by_bm25 = sorted(found, key=lambda c: -c.bm25)
     return {

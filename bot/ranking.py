@@ -10,7 +10,7 @@ real handbooks (docs/quality.md):
   rare-word weight (IDF) the best keyword hit covers: a keyword leg that matched only a
   stray word says little and weighs little.
 
-Either way, a chunk gains `title_weight` x the share of its document's title words that the
+With `score`, a chunk also gains `title_weight` x the share of its document's title words that the
 question names: people name the document they mean ("under the Northwind Standard plan", "the
 travel policy"), and near-identical documents (two plans, two years of a policy) are told
 apart by that more than by their text. Ranking only: the answerability decision reads the
@@ -38,7 +38,7 @@ class Fusion:
     keyword_weight: float = 0.3  # rrf: the keyword leg's weight (vector leg 1.0)
     bm25_share: float = 0.4  # score: the BM25 part of the fused score at full coverage
     trust_coverage: bool = True  # score: scale the BM25 part by the best hit's coverage
-    title_weight: float = 0.15  # both: added at a title the question names in full
+    title_weight: float = 0.15  # score: x the share of the title's words the question names
 
 
 DEFAULT_FUSION = Fusion()
@@ -54,19 +54,15 @@ def fuse(
         best_bm25 = max((c.bm25 for c in candidates), default=0.0)
         trust = max((c.coverage for c in candidates), default=0.0) if fusion.trust_coverage else 1
         share = fusion.bm25_share * trust
+        asked = _words(query) if fusion.title_weight and query else frozenset()
         scored = [
             replace(
                 c,
                 score=(1 - share) * c.similarity
-                + share * (c.bm25 / best_bm25 if best_bm25 > 0 else 0.0),
+                + share * (c.bm25 / best_bm25 if best_bm25 > 0 else 0.0)
+                + (fusion.title_weight * named_share(c.title, asked) if asked else 0.0),
             )
             for c in candidates
-        ]
-    if fusion.title_weight and query:
-        asked = _words(query)
-        scored = [
-            replace(c, score=c.score + fusion.title_weight * named_share(c.title, asked))
-            for c in scored
         ]
     return sorted(scored, key=lambda c: (-c.score, c.chunk_id))
 
