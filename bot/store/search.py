@@ -36,15 +36,13 @@ _TERMS_CTE = """stats AS (
            coalesce((SELECT max(value::float8) FROM deskmate_meta WHERE key = 'stats_length'),
                     (SELECT avg(length(tsv))::float8 FROM chunks), 1) AS avg_length
 ), words AS (
-    SELECT word FROM unnest(tsvector_to_array(to_tsvector('english', %(q)s))) AS q(word)
+    -- The question's words; `topic` unless a chat word (bot.vocabulary).
+    SELECT q.word,
+           q.word <> ALL (tsvector_to_array(to_tsvector('english', %(question_words)s))) AS topic
+    FROM unnest(tsvector_to_array(to_tsvector('english', %(q)s))) AS q(word)
 ), asked AS (
-    -- The question's topic words: without the chat words around them (bot.vocabulary),
-    -- unless nothing else is left.
-    SELECT word FROM words
-    WHERE word <> ALL (tsvector_to_array(to_tsvector('english', %(question_words)s)))
-       OR NOT EXISTS (
-           SELECT 1 FROM words w
-           WHERE w.word <> ALL (tsvector_to_array(to_tsvector('english', %(question_words)s))))
+    -- The question's topic words, or all its words when it has none.
+    SELECT word FROM words WHERE topic OR NOT EXISTS (SELECT 1 FROM words WHERE topic)
 ), synonyms AS (
     -- The words handbooks use for a question's word (bot.vocabulary.SYNONYMS), stemmed alike.
     SELECT (tsvector_to_array(to_tsvector('english', p.asked)))[1] AS word,
@@ -142,7 +140,6 @@ LEFT JOIN kw k ON k.id = x.id
 """
 )
 
-IDF_SQL = "WITH " + _TERMS_CTE.split("), query AS")[0] + ") SELECT word, idf FROM weights"
 
 VECTOR_ONLY_SQL = (
     """
