@@ -188,3 +188,14 @@ def llm_settings(
     }
     values.update(overrides)
     return make_settings(database_url, tmp_path, **values)
+
+
+def exports_with_a_broken_file(tmp_path: Path) -> Path:
+    """A `sources.yaml` naming one folder: a good Markdown page and a PDF cut short."""
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "travel.md").write_text("# Travel\n\nBook trains for trips under four hours.\n")
+    (exports / "broken.pdf").write_bytes(b"%PDF-1.7 cut short by the export job")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources:\n  - {name: hr, kind: files, path: exports}\n")
+    return sources

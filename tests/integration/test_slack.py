@@ -36,7 +36,7 @@ from adapters.slack.render import (
 )
 from bot import texts
 from indexer.records import Source
-from tests.conftest import llm_settings, make_settings
+from tests.conftest import exports_with_a_broken_file, llm_settings, make_settings
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.slack_api import (
     APP_TOKEN,
@@ -994,12 +994,7 @@ async def test_socket_mode_answers_without_a_public_endpoint(
 async def test_a_scheduled_reindex_with_failures_is_reported_in_the_admin_channel(
     empty_db: str, tmp_path: Path, api: FakeSlackApi
 ) -> None:
-    exports = tmp_path / "exports"
-    exports.mkdir()
-    (exports / "travel.md").write_text("# Travel\n\nBook trains for trips under four hours.\n")
-    (exports / "broken.pdf").write_bytes(b"%PDF-1.7 cut short by the export job")
-    sources = tmp_path / "sources.yaml"
-    sources.write_text("sources:\n  - {name: hr, kind: files, path: exports}\n")
+    sources = exports_with_a_broken_file(tmp_path)
     settings = slack_settings(
         empty_db, tmp_path, api, sources_file=sources, admin_channel="C0ADMINS"
     )
@@ -1007,7 +1002,7 @@ async def test_a_scheduled_reindex_with_failures_is_reported_in_the_admin_channe
     async with running(settings, api) as deskmate:
         await deskmate.services.scheduled_reindex()
         (report,) = api.calls_to("chat.postMessage", channel="C0ADMINS")
-        (exports / "broken.pdf").unlink()
+        (tmp_path / "exports" / "broken.pdf").unlink()
         await deskmate.services.scheduled_reindex()
 
     assert "broken.pdf" in report.args["text"]

@@ -35,7 +35,7 @@ from adapters.runtime import open_runtime
 from adapters.server import SERVICES, build_app
 from bot import texts
 from bot.errors import ConfigError
-from tests.conftest import llm_settings, make_settings
+from tests.conftest import exports_with_a_broken_file, llm_settings, make_settings
 from tests.fakes.bot_connector import OPENID_PATH, Call, FakeBotConnector, serve
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.openai_server import Reply as ModelReply
@@ -1177,12 +1177,7 @@ async def test_digest_off_stops_the_notices_and_says_so_when_they_were_off_alrea
 async def test_the_chosen_conversation_is_shared_by_replicas_and_choosing_elsewhere_moves_it(
     sample_db: str, tmp_path: Path
 ) -> None:
-    exports = tmp_path / "exports"
-    exports.mkdir()
-    (exports / "travel.md").write_text("# Travel\n\nBook trains for trips under four hours.\n")
-    (exports / "broken.pdf").write_bytes(b"%PDF-1.7 cut short by the export job")
-    sources = tmp_path / "sources.yaml"
-    sources.write_text("sources:\n  - {name: hr, kind: files, path: exports}\n")
+    sources = exports_with_a_broken_file(tmp_path)
 
     async with (
         running_teams(sample_db, tmp_path, sources_file=sources) as teams,
