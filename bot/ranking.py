@@ -90,13 +90,33 @@ def by_keyword(candidates: Sequence[Chunk]) -> list[Chunk]:
 
 
 def cap_per_document(ranked: Sequence[Chunk], per_document: int, limit: int) -> list[Chunk]:
-    """The first `limit` chunks, at most `per_document` from any one document."""
+    """The first `limit` chunks, at most `per_document` from any one document.
+
+    A chunk whose pages a kept chunk of its document already covers waits: it is kept only
+    if nothing else fills the `limit` (the order stays the ranking's). A long PDF cuts a page
+    into several chunks, and two of them side by side cite one page where the next chunk
+    would add another, often the one that answers. Unpaged formats are not affected."""
     kept: list[Chunk] = []
+    waiting: list[Chunk] = []
     count: dict[int, int] = {}
+    cited: set[tuple[int, int]] = set()
     for chunk in ranked:
-        if count.get(chunk.document_id, 0) < per_document:
-            count[chunk.document_id] = count.get(chunk.document_id, 0) + 1
+        if count.get(chunk.document_id, 0) >= per_document:
+            continue
+        pages = {(chunk.document_id, page) for page in chunk.pages}
+        if pages and pages <= cited:
+            waiting.append(chunk)
+            continue
+        count[chunk.document_id] = count.get(chunk.document_id, 0) + 1
+        cited |= pages
+        kept.append(chunk)
+        if len(kept) == limit:
+            return kept
+    for chunk in waiting:
+        if len(kept) == limit:
+            break
+        if count[chunk.document_id] < per_document:
+            count[chunk.document_id] += 1
             kept.append(chunk)
-            if len(kept) == limit:
-                break
-    return kept
+    position = {chunk.chunk_id: i for i, chunk in enumerate(ranked)}
+    return sorted(kept, key=lambda c: position[c.chunk_id])

@@ -134,7 +134,7 @@ class RetrievalSettings(Section):
 
     top_k: int = Field(6, ge=1, le=50, validation_alias=env("DESKMATE_TOP_K"))
     relevance_floor: float = Field(0.3, validation_alias=env("DESKMATE_RELEVANCE_FLOOR"))
-    max_chunks_per_document: int = Field(3, ge=1, validation_alias=env("DESKMATE_MAX_PER_DOC"))
+    max_chunks_per_document: int = Field(5, ge=1, validation_alias=env("DESKMATE_MAX_PER_DOC"))
     retrieval_mode: Literal["hybrid", "vector", "keyword"] = Field(
         "hybrid", validation_alias=env("DESKMATE_RETRIEVAL")
     )

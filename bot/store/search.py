@@ -177,7 +177,7 @@ class SearchStore:
         groups: Collection[str],
         *,
         limit: int = 6,
-        per_document: int = 3,
+        per_document: int = 5,
         candidates: int = 40,
         mode: SearchMode = "hybrid",
         fusion: Fusion = DEFAULT_FUSION,

@@ -81,3 +81,31 @@ def test_at_most_per_document_chunks_of_one_document_are_kept() -> None:
     kept = cap_per_document(ranked, per_document=2, limit=3)
 
     assert [c.chunk_id for c in kept] == [1, 2, 4]
+
+
+def _on_page(chunk_id: int, document_id: int, page: int, last_page: int | None = None) -> Chunk:
+    return replace(_chunk(chunk_id, document_id), page=page, last_page=last_page)
+
+
+def test_a_chunk_citing_only_pages_already_cited_gives_way_to_one_citing_a_new_page() -> None:
+    ranked = [_on_page(1, 1, 4), _on_page(2, 1, 4), _on_page(3, 1, 3, 4), _on_page(4, 1, 9)]
+
+    kept = cap_per_document(ranked, per_document=5, limit=3)
+
+    assert [c.chunk_id for c in kept] == [1, 3, 4]  # 3 runs onto page 3: a new page
+
+
+def test_chunks_repeating_a_page_still_fill_the_limit_in_ranking_order() -> None:
+    ranked = [_on_page(1, 1, 4), _on_page(2, 1, 4), _on_page(3, 2, 7), _on_page(4, 2, 7)]
+
+    kept = cap_per_document(ranked, per_document=5, limit=3)
+
+    assert [c.chunk_id for c in kept] == [1, 2, 3]
+
+
+def test_the_same_page_number_of_another_document_is_a_new_page() -> None:
+    ranked = [_on_page(1, 1, 4), _on_page(2, 2, 4), _on_page(3, 1, 4)]
+
+    kept = cap_per_document(ranked, per_document=5, limit=2)
+
+    assert [c.chunk_id for c in kept] == [1, 2]
