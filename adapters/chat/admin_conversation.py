@@ -54,13 +54,14 @@ class AdminConversation:
             return texts.DIGEST_OFF
         return texts.DIGEST_WAS_OFF
 
-    async def notify(self, text: str) -> None:
-        """Tell the chosen conversation `text`; nothing when none is chosen."""
+    async def notify(self, text: str) -> bool:
+        """Tell the chosen conversation `text`; False when none is chosen or it is gone."""
         reference = await self._store.conversation(self._platform)
         if reference is None:
-            return
+            return False
         try:
             await self._send(reference, text)
+            return True
         except ConversationGone as gone:
             log.warning(
                 "%s: the admin conversation refused a notice (HTTP %d; was the bot removed?); "
@@ -69,3 +70,4 @@ class AdminConversation:
                 gone.status,
             )
             await self._store.forget_conversation(self._platform, reference)
+            return False

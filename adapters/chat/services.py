@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from adapters.chat.answer_service import AnswerService
@@ -13,7 +13,7 @@ from adapters.chat.commands import Commands
 from adapters.chat.deliveries import Deliveries
 from adapters.chat.digest import digest_text
 from adapters.chat.feedback import Feedback
-from adapters.chat.reindex_requests import Notify, Reindexer, summary_text
+from adapters.chat.reindex_requests import Reindexer, summary_text
 from adapters.console.auth import SignIns
 from adapters.runtime import Runtime
 from bot import texts
@@ -24,6 +24,10 @@ log = logging.getLogger(__name__)
 DIGEST_JOB = "weekly-digest"
 DIGEST_DAYS = 7
 DIGEST_MIN_HOURS = 24 * DIGEST_DAYS - 12  # one digest a week across replicas, some clock slack
+
+# Tells the admins a notice in one place (Slack's admin channel, Teams' chosen conversation);
+# True when that place took it.
+AdminNotify = Callable[[str], Awaitable[bool]]
 
 
 class Services:
@@ -43,7 +47,7 @@ class Services:
         self.commands = Commands(runtime, self.reindexer, self.sign_ins)
         self.deliveries = Deliveries(runtime.store.feedback)
         self.accepting = True
-        self.admin_notifiers: list[Notify] = []
+        self.admin_notifiers: list[AdminNotify] = []
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def feedback(self, platform: str) -> Feedback:
@@ -66,7 +70,7 @@ class Services:
     async def weekly_digest(self) -> bool:
         """The week's gaps and 👎 to the admins (Slack's admin channel, the conversation chosen
         in Teams, whichever there are); True when this replica sent it (every replica runs the
-        job, the first to claim the week sends)."""
+        job, the first to claim the week sends). A week no admin place took is not claimed."""
         if not self.admin_notifiers:
             return False
         if not await self.runtime.store.admin.claim_job(DIGEST_JOB, DIGEST_MIN_HOURS):
@@ -77,12 +81,16 @@ class Services:
             runtime.store, runtime.embedder, runtime.contacts, Period.last(DIGEST_DAYS)
         )
         message = digest_text(report)
+        delivered = False
         for notify in self.admin_notifiers:
             try:
-                await notify(message)
+                delivered = await notify(message) or delivered
             except Exception:
                 log.exception("could not send the weekly digest to the admins")
-        return True
+        if not delivered:  # the week is not spent: a conversation chosen later gets it
+            await self.runtime.store.admin.release_job(DIGEST_JOB)
+            log.info("weekly digest: no admin channel or conversation took it")
+        return delivered
 
     def background(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run `work` after the platform has been acknowledged; kept until it ends."""

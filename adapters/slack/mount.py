@@ -32,8 +32,9 @@ def mount_slack(app: web.Application, services: Services) -> None:
     app[BOLT] = bolt
     if settings.serve.admin_channel:
 
-        async def tell_admins(message: str) -> None:
+        async def tell_admins(message: str) -> bool:
             await bolt.client.chat_postMessage(channel=settings.serve.admin_channel, text=message)
+            return True
 
         services.admin_notifiers.append(tell_admins)
     if settings.slack.signing_secret:

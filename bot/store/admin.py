@@ -108,6 +108,11 @@ class AdminStore:
             )
             return cur.rowcount == 1
 
+    async def release_job(self, job: str) -> None:
+        """Forget this interval's run of `job`, so the next claim succeeds (it did nothing)."""
+        async with self._pool.connection() as conn:
+            await conn.execute("DELETE FROM job_runs WHERE job = %(job)s", {"job": job})
+
     async def choose_conversation(
         self, platform: str, conversation: str, reference: dict[str, Any], admin: str
     ) -> str | None:

@@ -1231,6 +1231,22 @@ async def test_a_chat_that_no_longer_exists_is_forgotten_too(teams: Teams) -> No
 
     sent = await teams.services.weekly_digest()
 
-    assert sent
+    assert not sent  # nowhere took it
     assert len(_new_messages_in(teams, GROUP_CHAT)) == 1  # refused with 404
     assert await _admin_conversation(teams) is None
+
+
+async def test_a_week_with_no_admin_conversation_chosen_is_sent_once_one_is_chosen(
+    teams: Teams,
+) -> None:
+    nowhere = await teams.services.weekly_digest()
+    await teams.ask(teams.group_chat("digest here", sender=HR_LEAD))
+
+    sent = await teams.services.weekly_digest()
+    again = await teams.services.weekly_digest()
+
+    assert not nowhere
+    assert sent
+    assert not again  # the week is spent now
+    (digest,) = _new_messages_in(teams, GROUP_CHAT)
+    assert digest.body["text"].startswith("Deskmate this week")
