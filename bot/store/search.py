@@ -9,15 +9,18 @@ enough rows.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any, Literal
 
 import numpy as np
+from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from bot import spelling
 from bot.models import Chunk
 from bot.ranking import DEFAULT_FUSION, Fusion, by_keyword, cap_per_document, fuse
+from bot.spelling import unfamiliar_words
 from bot.store.vectors import to_db_vector
 from bot.vocabulary import SYNONYMS, question_words_text
 
@@ -53,6 +56,10 @@ _TERMS_CTE = """stats AS (
     UNION
     SELECT a.word, s.lexeme FROM asked a JOIN synonyms s ON s.word = a.word
     WHERE s.lexeme IS NOT NULL
+    UNION
+    -- A misspelt word read as the knowledge base's word one edit away (bot.spelling).
+    SELECT a.word, f.lexeme FROM asked a
+    JOIN unnest(%(misspelt)s::text[], %(meant)s::text[]) AS f(word, lexeme) ON f.word = a.word
 ), terms AS (
     -- Each word searched for (a question's word or a handbook's word for it) with its BM25
     -- IDF, from lexeme_stats (how many chunks hold each).
@@ -104,6 +111,17 @@ _TERMS_CTE = """stats AS (
     SELECT id, bm25, row_number() OVER (ORDER BY bm25 DESC, id) AS rank
     FROM scored ORDER BY bm25 DESC, id LIMIT %(candidates)s
 )"""
+
+SPELLING_SQL = """
+-- For each word that may be misspelt (bot.spelling), when the knowledge base lacks its stem:
+-- the stems of the English words one edit away that the knowledge base holds.
+SELECT t.stem AS typed, m.stem AS meant, s.ndoc
+FROM unnest(%(typed)s::text[], %(candidates)s::text[]) AS f(typed, candidate)
+CROSS JOIN LATERAL (SELECT (tsvector_to_array(to_tsvector('english', f.typed)))[1] AS stem) t
+CROSS JOIN LATERAL (SELECT (tsvector_to_array(to_tsvector('english', f.candidate)))[1] AS stem) m
+JOIN lexeme_stats s ON s.word = m.stem
+WHERE NOT EXISTS (SELECT 1 FROM lexeme_stats x WHERE x.word = t.stem)
+"""
 
 _COLUMNS = """c.id AS chunk_id, c.document_id, d.source, d.path, d.title, d.url, c.heading_path,
        c.text, c.page, c.last_page, d.updated_at, d.indexed_at"""
@@ -206,9 +224,12 @@ class SearchStore:
     ) -> list[Chunk]:
         """Every candidate of either leg with both scores (vector mode: the vector leg only,
         nearest first)."""
-        params = candidate_params(query, embedding, groups, candidates, self._vector_type)
         statement = VECTOR_ONLY_SQL if mode == "vector" else CANDIDATES_SQL
         async with self._pool.connection() as conn:
+            meant = await self._spelling(conn, query) if mode != "vector" else {}
+            params = candidate_params(
+                query, embedding, groups, candidates, self._vector_type, meant
+            )
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(statement, params)
             rows = await cur.fetchall()
@@ -216,26 +237,48 @@ class SearchStore:
 
     async def keyword_query(self, query: str) -> str:
         """The full-text query the keyword side runs for `query` (for tests and debugging)."""
-        params = {
-            "q": query,
-            **_VOCABULARY,
-            "common_share": COMMON_SHARE,
-            "min_chunks": MIN_CHUNKS_FOR_STATS,
-        }
         async with self._pool.connection() as conn:
+            params = {
+                "q": query,
+                **_VOCABULARY,
+                **_spelling_params(await self._spelling(conn, query)),
+                "common_share": COMMON_SHARE,
+                "min_chunks": MIN_CHUNKS_FOR_STATS,
+            }
             cur = await conn.execute(KEYWORD_QUERY_SQL, params)
             row = await cur.fetchone()
         return str(row[0]) if row else ""
 
+    async def _spelling(self, conn: AsyncConnection[Any], query: str) -> dict[str, str]:
+        """The question's misspelt words (stems) and the knowledge base's stems they are read
+        as; one short lookup, and only for words that are not English (`bot.spelling`)."""
+        pairs = [(word, c) for word in unfamiliar_words(query) for c in spelling.candidates(word)]
+        if not pairs:
+            return {}
+        typed, proposed = zip(*pairs, strict=True)
+        cur = await conn.execute(SPELLING_SQL, {"typed": list(typed), "candidates": list(proposed)})
+        held: dict[str, list[tuple[str, int]]] = {}
+        for stem, meant, chunks in await cur.fetchall():
+            held.setdefault(stem, []).append((meant, chunks))
+        meant_for = {stem: spelling.best(stems) for stem, stems in held.items()}
+        return {stem: meant for stem, meant in meant_for.items() if meant is not None}
+
 
 def candidate_params(
-    query: str, embedding: np.ndarray, groups: Collection[str], candidates: int, vector_type: str
+    query: str,
+    embedding: np.ndarray,
+    groups: Collection[str],
+    candidates: int,
+    vector_type: str,
+    meant: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The bind values of CANDIDATES_SQL and VECTOR_ONLY_SQL."""
+    """The bind values of CANDIDATES_SQL and VECTOR_ONLY_SQL; `meant` maps a misspelt word's
+    stem to the knowledge base's stem it is read as (`SearchStore._spelling`)."""
     return {
         "emb": to_db_vector(embedding, vector_type),
         "q": query,
         **_VOCABULARY,
+        **_spelling_params(meant or {}),
         "groups": sorted(groups),
         "candidates": candidates,
         "limit": candidates,
@@ -245,6 +288,10 @@ def candidate_params(
         "b": BM25_B,
         "heading_weight": HEADING_WEIGHT,
     }
+
+
+def _spelling_params(meant: Mapping[str, str]) -> dict[str, list[str]]:
+    return {"misspelt": list(meant), "meant": list(meant.values())}
 
 
 def _chunk(row: dict[str, Any]) -> Chunk:

@@ -132,6 +132,41 @@ async def test_chat_words_are_not_searched_for_and_a_handbooks_word_covers_the_a
     assert pto.coverage == 1.0  # "vacation" is covered by "PTO", "days" by "days"
 
 
+async def test_a_misspelt_word_is_read_as_the_knowledge_bases_word_but_a_real_word_is_not(
+    settings: AppSettings,
+) -> None:
+    """ "pention" is no English word and one letter from "pension", which the knowledge base
+    holds; "massages" is English: the knowledge base lacking it is what "I don't know" is
+    for, however close "messages" is."""
+    rng = np.random.default_rng(5)
+    async with open_store(settings, dim=384, model="test") as store:
+        texts = [
+            "Our pension provider is Scottish Widows.",
+            "The pension scheme matches 5% of your salary.",
+            "You can leave the pension at any time.",
+            "Post messages in the team channel.",
+            "Messages older than a year are deleted.",
+            "Reply to messages within a day.",
+        ]
+        row = DocumentRow("s", "hb.md", "Handbook", None, None, (), "h", ["everyone"], None)
+        vectors = rng.standard_normal((len(texts), 384)).astype(np.float32)
+        chunks = [ChunkRow(i, ("Handbook",), t, None, vectors[i]) for i, t in enumerate(texts)]
+        await store.documents.replace(row, chunks)
+        await store.documents.refresh_lexeme_stats()
+
+        misspelt = await store.search.keyword_query("who is the pention provider")
+        real = await store.search.keyword_query("are there massages in the office")
+        found = await store.search.candidates(
+            "who is the pention provider", vectors[5], {"everyone"}
+        )
+
+    assert {"'pention'", "'pension'", "'provid'"} <= set(misspelt.split(" | "))
+    assert "'messag'" not in real
+    [provider] = [c for c in found if c.text.startswith("Our pension provider")]
+    assert provider.coverage == 1.0  # "pention" is covered by "pension"
+    assert provider.keyword_rank == 1
+
+
 async def test_a_failed_notice_forgets_the_admin_conversation_only_if_it_is_still_the_chosen_one(
     settings: AppSettings,
 ) -> None:
