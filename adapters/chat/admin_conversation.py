@@ -54,6 +54,16 @@ class AdminConversation:
             return texts.DIGEST_OFF
         return texts.DIGEST_WAS_OFF
 
+    async def forget_in(self, conversations: set[str]) -> None:
+        """The bot left these conversations (a team's are its channels' ids): if the notices
+        went to one of them, they go nowhere now."""
+        if await self._store.forget_conversation_in(self._platform, sorted(conversations)):
+            log.info(
+                "%s: the bot was removed from the admin conversation; it is forgotten: an "
+                "admin can type `digest here` where notices should go",
+                self._platform,
+            )
+
     async def notify(self, text: str) -> bool:
         """Tell the chosen conversation `text`; False when none is chosen or it is gone."""
         reference = await self._store.conversation(self._platform)

@@ -36,6 +36,7 @@ from adapters.teams.sdk import (
     ResourceResponse,
     TeamsActivityHandler,
     TurnContext,
+    teams_get_team_info,
 )
 from adapters.teams.streaming import TeamsStream
 from bot import texts
@@ -60,6 +61,7 @@ class DeskmateBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK is unt
         self._feedback = services.feedback(PLATFORM)
         self._audience = services.runtime.audience
         self._conversations = conversations
+        self._admin_conversation = admin_conversation
         self._commands = Commands(services, conversations, admin_conversation)
         self._members = Members(self._audience)
         self._streaming = services.settings.native.streaming
@@ -226,6 +228,17 @@ class DeskmateBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK is unt
         bot_id = activity.recipient.id if activity.recipient else None
         if any(member.id == bot_id for member in activity.members_added or []):
             await turn_context.send_activity(MessageFactory.text(await self._commands.welcome()))
+        if any(member.id == bot_id for member in activity.members_removed or []):
+            await self._removed(activity)
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        await self._removed(turn_context.activity)
+
+    async def _removed(self, activity: Activity) -> None:
+        """The bot was removed from a chat or a team: admin notices no longer go there."""
+        team = teams_get_team_info(activity)
+        places = {questions.conversation_of(activity.conversation.id)}
+        await self._admin_conversation.forget_in(places | ({team.id} if team else set()))
 
 
 @asynccontextmanager

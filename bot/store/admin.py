@@ -149,6 +149,16 @@ class AdminStore:
             row = await cur.fetchone()
         return dict(row[0]) if row else None
 
+    async def forget_conversation_in(self, platform: str, conversations: list[str]) -> bool:
+        """Stop `platform`'s admin notices if they go to one of `conversations`."""
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "DELETE FROM admin_conversations "
+                "WHERE platform = %(p)s AND conversation = ANY(%(conversations)s)",
+                {"p": platform, "conversations": conversations},
+            )
+            return cur.rowcount == 1
+
     async def forget_conversation(
         self, platform: str, reference: dict[str, Any] | None = None
     ) -> bool:

@@ -1225,6 +1225,57 @@ async def test_a_conversation_the_bot_was_removed_from_is_forgotten_and_slack_st
     assert BOT_TOKEN not in caplog.text
 
 
+async def test_removing_the_bot_from_the_chosen_chat_forgets_it_and_from_another_chat_does_not(
+    teams: Teams,
+) -> None:
+    def removed_from(conversation: dict[str, Any]) -> dict[str, Any]:
+        return teams.activity(
+            conversation, HR_LEAD, type="conversationUpdate", membersRemoved=[BOT]
+        )
+
+    await teams.ask(teams.group_chat("digest here", sender=HR_LEAD))
+
+    elsewhere = await teams.post(
+        removed_from({"id": "19:other-chat@thread.v2", "conversationType": "groupChat"})
+    )
+    still_chosen = await _admin_conversation(teams) is not None
+    here = await teams.post(removed_from({"id": GROUP_CHAT, "conversationType": "groupChat"}))
+    sent = await teams.services.weekly_digest()
+
+    assert elsewhere.status == here.status == 201
+    assert still_chosen
+    assert await _admin_conversation(teams) is None
+    assert not sent
+    assert len(_new_messages_in(teams, GROUP_CHAT)) == 0
+
+
+async def test_removing_the_bot_from_the_team_or_uninstalling_it_forgets_its_conversation(
+    teams: Teams,
+) -> None:
+    await teams.ask(teams.channel("digest here", sender=HR_LEAD))
+    await teams.post(
+        teams.activity(
+            {"id": TEAM, "conversationType": "channel", "isGroup": True},
+            HR_LEAD,
+            type="conversationUpdate",
+            membersRemoved=[BOT],
+            channelData={
+                "tenant": {"id": TENANT},
+                "team": {"id": TEAM},
+                "eventType": "teamMemberRemoved",
+            },
+        )
+    )
+    team_forgotten = await _admin_conversation(teams) is None
+    await teams.ask(teams.personal("digest here", sender=HR_LEAD))
+    uninstall = teams.personal("", sender=HR_LEAD)
+
+    await teams.post({**uninstall, "type": "installationUpdate", "action": "remove"})
+
+    assert team_forgotten
+    assert await _admin_conversation(teams) is None
+
+
 async def test_a_chat_that_no_longer_exists_is_forgotten_too(teams: Teams) -> None:
     await teams.ask(teams.group_chat("digest here", sender=HR_LEAD))
     teams.connector.deleted.add(GROUP_CHAT)
