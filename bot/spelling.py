@@ -13,8 +13,10 @@ provider"). A word is read as another only when
 - it has at least `MIN_LETTERS` letters (short words have too many neighbours: "typs" is one
   edit from "types", "tips" and "typo");
 - the knowledge base lacks its stem, and holds the stem of an English word one edit away (a
-  letter added, dropped or changed, or two neighbours swapped) with the same first letter, in
-  at least `MIN_CHUNKS` chunks; of several, the one in most chunks.
+  letter added, dropped or changed, or two neighbours swapped) with the same first letter, or
+  a handbook's word for it (bot.vocabulary.SYNONYMS: "vacaton" -> vacation -> PTO), in at least
+  `MIN_CHUNKS` chunks; of several, the one in most chunks. The word is then searched for as
+  that English word is, with the handbooks' words for it.
 
 `candidates` proposes the English words; the store (`bot.store.search`) keeps those the
 knowledge base holds and `best` picks one.
@@ -63,8 +65,8 @@ def candidates(word: str) -> list[str]:
 
 
 def best(held: Iterable[tuple[str, int]]) -> str | None:
-    """Of the stems the knowledge base holds for a word's candidates (with the number of
-    chunks holding each), the one in most chunks; None below `MIN_CHUNKS`."""
+    """Of a word's candidates' stems (with the number of chunks holding each, or a handbook's
+    word for it), the one in most chunks; None below `MIN_CHUNKS`."""
     kept = [(chunks, stem) for stem, chunks in held if chunks >= MIN_CHUNKS]
     return max(kept)[1] if kept else None
 

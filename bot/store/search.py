@@ -31,7 +31,15 @@ BM25_K1 = 1.2  # term-frequency saturation
 BM25_B = 0.75  # length normalisation
 HEADING_WEIGHT = 2.0  # a word in the title or a heading counts this many times (BM25F)
 
-_TERMS_CTE = """stats AS (
+_SYNONYMS_CTE = """synonyms AS (
+    -- The words handbooks use for a question's word (bot.vocabulary.SYNONYMS), stemmed alike.
+    SELECT (tsvector_to_array(to_tsvector('english', p.asked)))[1] AS word,
+           (tsvector_to_array(to_tsvector('english', p.written)))[1] AS lexeme
+    FROM unnest(%(synonyms_asked)s::text[], %(synonyms_written)s::text[]) AS p(asked, written)
+)"""
+
+_TERMS_CTE = (
+    """stats AS (
     -- Chunks and mean chunk length (distinct words) as of the last statistics refresh; a
     -- knowledge base never refreshed falls back to counting now.
     SELECT coalesce((SELECT max(value::float8) FROM deskmate_meta WHERE key = 'stats_chunks'),
@@ -43,23 +51,26 @@ _TERMS_CTE = """stats AS (
     SELECT q.word,
            q.word <> ALL (tsvector_to_array(to_tsvector('english', %(question_words)s))) AS topic
     FROM unnest(tsvector_to_array(to_tsvector('english', %(q)s))) AS q(word)
+), meant AS (
+    SELECT * FROM unnest(%(misspelt)s::text[], %(meant)s::text[]) AS f(word, lexeme)
 ), asked AS (
     -- The question's topic words, or all its words when it has none.
     SELECT word FROM words WHERE topic OR NOT EXISTS (SELECT 1 FROM words WHERE topic)
-), synonyms AS (
-    -- The words handbooks use for a question's word (bot.vocabulary.SYNONYMS), stemmed alike.
-    SELECT (tsvector_to_array(to_tsvector('english', p.asked)))[1] AS word,
-           (tsvector_to_array(to_tsvector('english', p.written)))[1] AS lexeme
-    FROM unnest(%(synonyms_asked)s::text[], %(synonyms_written)s::text[]) AS p(asked, written)
-), lexemes AS (
+), """
+    + _SYNONYMS_CTE
+    + """, lexemes AS (
     SELECT word, word AS lexeme FROM asked
     UNION
     SELECT a.word, s.lexeme FROM asked a JOIN synonyms s ON s.word = a.word
     WHERE s.lexeme IS NOT NULL
     UNION
-    -- A misspelt word read as the knowledge base's word one edit away (bot.spelling).
-    SELECT a.word, f.lexeme FROM asked a
-    JOIN unnest(%(misspelt)s::text[], %(meant)s::text[]) AS f(word, lexeme) ON f.word = a.word
+    -- A misspelt word read as the English word one edit away (bot.spelling), and the
+    -- handbooks' words for that word.
+    SELECT a.word, f.lexeme FROM asked a JOIN meant f ON f.word = a.word
+    UNION
+    SELECT a.word, s.lexeme FROM asked a JOIN meant f ON f.word = a.word
+    JOIN synonyms s ON s.word = f.lexeme
+    WHERE s.lexeme IS NOT NULL
 ), terms AS (
     -- Each word searched for (a question's word or a handbook's word for it) with its BM25
     -- IDF, from lexeme_stats (how many chunks hold each).
@@ -111,17 +122,29 @@ _TERMS_CTE = """stats AS (
     SELECT id, bm25, row_number() OVER (ORDER BY bm25 DESC, id) AS rank
     FROM scored ORDER BY bm25 DESC, id LIMIT %(candidates)s
 )"""
+)
 
-SPELLING_SQL = """
+SPELLING_SQL = (
+    """
 -- For each word that may be misspelt (bot.spelling), when the knowledge base lacks its stem:
--- the stems of the English words one edit away that the knowledge base holds.
-SELECT t.stem AS typed, m.stem AS meant, s.ndoc
+-- the stem of each English word one edit away, with the chunks holding it or, if more, one of
+-- the handbooks' words for it ("vacaton" -> vacation -> PTO).
+WITH """
+    + _SYNONYMS_CTE
+    + """
+SELECT t.stem AS typed, m.stem AS meant,
+       greatest(coalesce(max(own.ndoc), 0), coalesce(max(theirs.ndoc), 0)) AS chunks
 FROM unnest(%(typed)s::text[], %(candidates)s::text[]) AS f(typed, candidate)
 CROSS JOIN LATERAL (SELECT (tsvector_to_array(to_tsvector('english', f.typed)))[1] AS stem) t
 CROSS JOIN LATERAL (SELECT (tsvector_to_array(to_tsvector('english', f.candidate)))[1] AS stem) m
-JOIN lexeme_stats s ON s.word = m.stem
-WHERE NOT EXISTS (SELECT 1 FROM lexeme_stats x WHERE x.word = t.stem)
+LEFT JOIN lexeme_stats own ON own.word = m.stem
+LEFT JOIN synonyms s ON s.word = m.stem
+LEFT JOIN lexeme_stats theirs ON theirs.word = s.lexeme
+WHERE t.stem IS NOT NULL AND m.stem IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM lexeme_stats x WHERE x.word = t.stem)
+GROUP BY t.stem, m.stem
 """
+)
 
 _COLUMNS = """c.id AS chunk_id, c.document_id, d.source, d.path, d.title, d.url, c.heading_path,
        c.text, c.page, c.last_page, d.updated_at, d.indexed_at"""
@@ -256,7 +279,9 @@ class SearchStore:
         if not pairs:
             return {}
         typed, proposed = zip(*pairs, strict=True)
-        cur = await conn.execute(SPELLING_SQL, {"typed": list(typed), "candidates": list(proposed)})
+        cur = await conn.execute(
+            SPELLING_SQL, {"typed": list(typed), "candidates": list(proposed), **_VOCABULARY}
+        )
         held: dict[str, list[tuple[str, int]]] = {}
         for stem, meant, chunks in await cur.fetchall():
             held.setdefault(stem, []).append((meant, chunks))

@@ -136,8 +136,8 @@ async def test_a_misspelt_word_is_read_as_the_knowledge_bases_word_but_a_real_wo
     settings: AppSettings,
 ) -> None:
     """ "pention" is no English word and one letter from "pension", which the knowledge base
-    holds; "massages" is English: the knowledge base lacking it is what "I don't know" is
-    for, however close "messages" is."""
+    holds, and "vacaton" from "vacation", for which it says PTO; "massages" is English: the
+    knowledge base lacking it is what "I don't know" is for, however close "messages" is."""
     rng = np.random.default_rng(5)
     async with open_store(settings, dim=384, model="test") as store:
         texts = [
@@ -147,6 +147,9 @@ async def test_a_misspelt_word_is_read_as_the_knowledge_bases_word_but_a_real_wo
             "Post messages in the team channel.",
             "Messages older than a year are deleted.",
             "Reply to messages within a day.",
+            "Full-time staff accrue 20 days of PTO a year.",
+            "Book PTO two weeks ahead.",
+            "Unused PTO carries over.",
         ]
         row = DocumentRow("s", "hb.md", "Handbook", None, None, (), "h", ["everyone"], None)
         vectors = rng.standard_normal((len(texts), 384)).astype(np.float32)
@@ -156,12 +159,14 @@ async def test_a_misspelt_word_is_read_as_the_knowledge_bases_word_but_a_real_wo
 
         misspelt = await store.search.keyword_query("who is the pention provider")
         real = await store.search.keyword_query("are there massages in the office")
+        with_synonyms = await store.search.keyword_query("how many vacaton days do I get")
         found = await store.search.candidates(
             "who is the pention provider", vectors[5], {"everyone"}
         )
 
     assert {"'pention'", "'pension'", "'provid'"} <= set(misspelt.split(" | "))
     assert "'messag'" not in real
+    assert "'pto'" in with_synonyms.split(" | ")  # "vacaton" is "vacation", PTO in a handbook
     [provider] = [c for c in found if c.text.startswith("Our pension provider")]
     assert provider.coverage == 1.0  # "pention" is covered by "pension"
     assert provider.keyword_rank == 1
