@@ -58,7 +58,7 @@ class Variant:
     anchors: str = "title+heading"  # or "heading"
     lr: float = 2e-5
     batch_size: int = 32
-    max_tokens: int = 128  # passages are cut here while training (256 when embedding)
+    max_tokens: int = 64  # passages are cut here while training (256 when embedding)
 
     def label(self) -> str:
         return (
@@ -244,7 +244,7 @@ if __name__ == "__main__":
     parser.add_argument("--anchors", default="title+heading", help="title+heading,heading")
     parser.add_argument("--lr", default="2e-5")
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--max-tokens", type=int, default=128, help="passage cut while training")
+    parser.add_argument("--max-tokens", type=int, default=64, help="passage cut while training")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
