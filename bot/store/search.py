@@ -20,7 +20,6 @@ from psycopg_pool import AsyncConnectionPool
 from bot import spelling
 from bot.models import Chunk
 from bot.ranking import DEFAULT_FUSION, Fusion, by_keyword, cap_per_document, fuse
-from bot.spelling import unfamiliar_words
 from bot.store.vectors import to_db_vector
 from bot.vocabulary import SYNONYMS, question_words_text
 
@@ -275,7 +274,11 @@ class SearchStore:
     async def _spelling(self, conn: AsyncConnection[Any], query: str) -> dict[str, str]:
         """The question's misspelt words (stems) and the knowledge base's stems they are read
         as; one short lookup, and only for words that are not English (`bot.spelling`)."""
-        pairs = [(word, c) for word in unfamiliar_words(query) for c in spelling.candidates(word)]
+        pairs = [
+            (word, c)
+            for word in spelling.unfamiliar_words(query)
+            for c in spelling.candidates(word)
+        ]
         if not pairs:
             return {}
         typed, proposed = zip(*pairs, strict=True)
